@@ -1,0 +1,47 @@
+package io.baton.events;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.hibernate.orm.panache.Panache;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+
+/** Writes events into the outbox inside the caller's transaction; {@link OutboxRelay} publishes them. */
+@ApplicationScoped
+public class EventOutbox {
+
+    @Inject
+    ObjectMapper objectMapper;
+
+    /**
+     * Adds the event unless one with the same id is already there.
+     *
+     * @return true when the event was new
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public boolean append(BatonEvent event) {
+        int inserted = Panache.getEntityManager().createNativeQuery(
+                        "INSERT INTO event_outbox (event_id, topic, record_key, type, source, subject, event_time, data) "
+                                + "VALUES (:id, :topic, :key, :type, :source, :subject, :time, :data) "
+                                + "ON CONFLICT (event_id) DO NOTHING")
+                .setParameter("id", event.id())
+                .setParameter("topic", event.topic())
+                .setParameter("key", event.key())
+                .setParameter("type", event.type())
+                .setParameter("source", event.source())
+                .setParameter("subject", event.subject())
+                .setParameter("time", event.time())
+                .setParameter("data", toJson(event.data()))
+                .executeUpdate();
+        return inserted == 1;
+    }
+
+    private String toJson(Object data) {
+        try {
+            return data instanceof String json ? json : objectMapper.writeValueAsString(data);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("event data is not serializable", e);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package io.baton.events;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.Metadata;
+import org.jboss.logging.Logger;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Publishes outbox rows to Kafka in commit order and marks them sent once Kafka acknowledged them (acks=all,
+ * idempotent producer). Rows stay in the outbox while Kafka is unreachable and go out when it is back.
+ */
+@ApplicationScoped
+public class OutboxRelay {
+
+    private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
+
+    @Inject
+    @Channel("baton-out")
+    MutinyEmitter<String> emitter;
+
+    @Inject
+    EventsConfig config;
+
+    @Inject
+    MeterRegistry registry;
+
+    private Counter published;
+    private Counter failures;
+    private final AtomicLong unsent = new AtomicLong();
+    private final AtomicLong oldestUnsentAgeSeconds = new AtomicLong();
+
+    @PostConstruct
+    void metrics() {
+        published = registry.counter("baton.outbox.published");
+        failures = registry.counter("baton.outbox.publish.failures");
+        registry.gauge("baton.outbox.size", unsent);
+        registry.gauge("baton.outbox.oldest.age.seconds", oldestUnsentAgeSeconds);
+    }
+
+    @Scheduled(every = "${baton.events.relay.interval:200ms}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            delayed = "1s")
+    void relay() {
+        int sent;
+        do {
+            sent = QuarkusTransaction.requiringNew().call(this::publishBatch);
+        } while (sent == config.relay().batchSize());
+    }
+
+    /** @return the number of rows published and marked sent */
+    int publishBatch() {
+        List<OutboxEvent> batch = OutboxEvent.lockUnsent(config.relay().batchSize());
+        refreshGauges(batch);
+        if (batch.isEmpty()) {
+            return 0;
+        }
+        List<CompletableFuture<Void>> acks = new ArrayList<>(batch.size());
+        for (OutboxEvent row : batch) {
+            acks.add(emitter.sendMessage(toMessage(row)).subscribeAsCompletionStage());
+        }
+        // Only an unbroken prefix is marked sent, so a failed row and everything after it go again, in order.
+        long deadline = System.nanoTime() + config.relay().sendTimeout().toNanos();
+        OffsetDateTime now = OffsetDateTime.now();
+        int marked = 0;
+        for (int i = 0; i < batch.size(); i++) {
+            try {
+                acks.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (Exception e) {
+                failures.increment();
+                LOG.warnf("Kafka did not acknowledge event %s (%s); %d event(s) wait in the outbox", batch.get(i).eventId,
+                        rootMessage(e), batch.size() - i);
+                break;
+            }
+            batch.get(i).sentAt = now;
+            marked++;
+        }
+        published.increment(marked);
+        return marked;
+    }
+
+    private Message<String> toMessage(OutboxEvent row) {
+        OutgoingCloudEventMetadata<String> cloudEvent = OutgoingCloudEventMetadata.<String>builder()
+                .withId(row.eventId)
+                .withType(row.type)
+                .withSource(URI.create(row.source))
+                .withSubject(row.subject)
+                .withTimestamp(row.eventTime.toZonedDateTime())
+                .withDataContentType("application/json")
+                .build();
+        OutgoingKafkaRecordMetadata<String> kafka = OutgoingKafkaRecordMetadata.<String>builder()
+                .withTopic(row.topic)
+                .withKey(row.recordKey)
+                .build();
+        return Message.of(row.data, Metadata.of(cloudEvent, kafka));
+    }
+
+    private void refreshGauges(List<OutboxEvent> batch) {
+        if (batch.isEmpty()) {
+            unsent.set(0);
+            oldestUnsentAgeSeconds.set(0);
+        } else {
+            unsent.set(OutboxEvent.countUnsent());
+            oldestUnsentAgeSeconds.set(Duration.between(batch.get(0).createdAt, OffsetDateTime.now()).toSeconds());
+        }
+    }
+
+    @Scheduled(every = "10m", delayed = "1m")
+    void purgeSent() {
+        OffsetDateTime before = OffsetDateTime.now().minus(config.relay().retention());
+        QuarkusTransaction.requiringNew().run(() -> OutboxEvent.delete("sentAt < ?1", before));
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+}

@@ -1,0 +1,123 @@
+package io.baton;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The one test resource of the integration tests: makes sure the real PostgreSQL and Kafka of
+ * {@code scripts/services.sh} run, gives every test run a fresh database and its own topics, and a JWT key pair
+ * minted for this run only (no key is kept in the repository).
+ */
+public class BatonTestServices implements QuarkusTestResourceLifecycleManager {
+
+    public static final String KAFKA = System.getProperty("baton.test.kafka", "127.0.0.1:9092");
+    private static final String PG_HOST = System.getProperty("baton.test.pg", "127.0.0.1:5432");
+    private static final String PG_USER = "baton";
+    private static final String PG_PASSWORD = "baton";
+
+    /** Distinguishes this JVM's database and topics from other runs on the same services. */
+    public static final String RUN_ID = "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+
+    private String database;
+
+    @Override
+    public Map<String, String> start() {
+        ensureServices();
+        database = "baton_" + RUN_ID + "_" + System.nanoTime() % 100000;
+        execute("postgres", "CREATE DATABASE " + database);
+
+        Map<String, String> config = new HashMap<>();
+        config.put("quarkus.datasource.jdbc.url", "jdbc:postgresql://" + PG_HOST + "/" + database);
+        config.put("quarkus.datasource.username", PG_USER);
+        config.put("quarkus.datasource.password", PG_PASSWORD);
+        config.put("kafka.bootstrap.servers", KAFKA);
+        config.put("baton.events.topic", topic("baton.digdag.events"));
+        config.put("baton.events.triggers-topic", topic("baton.triggers"));
+        config.put("baton.events.alerts-topic", topic("baton.alerts"));
+        config.putAll(TestKeys.config());
+        return config;
+    }
+
+    public static String topic(String name) {
+        return name + "." + RUN_ID;
+    }
+
+    @Override
+    public void stop() {
+        if (database != null) {
+            execute("postgres", "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+        }
+    }
+
+    private static void ensureServices() {
+        try {
+            Process process = new ProcessBuilder("bash", "scripts/services.sh", "up")
+                    .inheritIO()
+                    .start();
+            if (process.waitFor() != 0) {
+                throw new IllegalStateException("scripts/services.sh up failed");
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void execute(String db, String sql) {
+        try (Connection connection = DriverManager.getConnection("jdbc:postgresql://" + PG_HOST + "/" + db, PG_USER,
+                PG_PASSWORD)) {
+            connection.createStatement().execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** An RSA key pair made per test JVM: Baton verifies with the public key, tests sign with the private one. */
+    public static final class TestKeys {
+        private static final Path DIR = Path.of("target", "test-keys");
+        public static final Path PRIVATE_KEY = DIR.resolve("private.pem");
+        public static final Path PUBLIC_KEY = DIR.resolve("public.pem");
+        public static final String ISSUER = "https://baton.test/issuer";
+
+        private static synchronized Map<String, String> config() {
+            try {
+                if (!Files.exists(PRIVATE_KEY)) {
+                    KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+                    generator.initialize(2048);
+                    KeyPair pair = generator.generateKeyPair();
+                    Files.createDirectories(DIR);
+                    Files.writeString(PRIVATE_KEY, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
+                    Files.writeString(PUBLIC_KEY, pem("PUBLIC KEY", pair.getPublic().getEncoded()));
+                }
+            } catch (IOException | NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+            return Map.of(
+                    "mp.jwt.verify.publickey.location", PUBLIC_KEY.toAbsolutePath().toString(),
+                    "mp.jwt.verify.issuer", ISSUER,
+                    "smallrye.jwt.sign.key.location", PRIVATE_KEY.toAbsolutePath().toString(),
+                    "smallrye.jwt.new-token.issuer", ISSUER);
+        }
+
+        private static String pem(String type, byte[] der) {
+            return "-----BEGIN " + type + "-----\n"
+                    + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der)
+                    + "\n-----END " + type + "-----\n";
+        }
+    }
+}

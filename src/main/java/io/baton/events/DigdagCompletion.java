@@ -1,0 +1,68 @@
+package io.baton.events;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+
+/**
+ * The data of a Digdag completion event (schema: {@code docs/events/digdag-completion.schema.json}).
+ *
+ * @param task        full name of the task, null for an attempt event
+ * @param sessionTime as Digdag writes it: ISO-8601 with the workflow's offset, e.g. {@code 2026-11-24T00:00:00+09:00}
+ * @param sessionDate the calendar date of the session time in its own offset
+ * @param state       the task state (success, error, group_error, canceled) or attempt status (success, error, killed)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record DigdagCompletion(String server, String project, String workflow, String task, String attemptId,
+                               String sessionId, String sessionTime, LocalDate sessionDate, String state,
+                               String retryAttemptName, Instant startedAt, Instant finishedAt, String attemptUrl,
+                               String error) {
+
+    public static final String TYPE_PREFIX = "io.baton.digdag.";
+
+    /** Digdag's own way of writing a session time: never {@code Z}, always an offset. */
+    private static final DateTimeFormatter SESSION_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssxxx");
+
+    public static String formatSessionTime(OffsetDateTime sessionTime) {
+        return SESSION_TIME.format(sessionTime);
+    }
+
+    public boolean isTask() {
+        return task != null;
+    }
+
+    /** {@code server/project/workflow}: the Kafka key, so one workflow's events stay ordered. */
+    public String workflowKey() {
+        return server + "/" + project + "/" + workflow;
+    }
+
+    /** CloudEvents type, e.g. {@code io.baton.digdag.task.succeeded}. */
+    public String type() {
+        return TYPE_PREFIX + (isTask() ? "task." : "attempt.") + outcome();
+    }
+
+    /** succeeded, failed, canceled (tasks) or killed (attempts). */
+    public String outcome() {
+        return switch (state) {
+            case "success" -> "succeeded";
+            case "error", "group_error" -> "failed";
+            case "canceled" -> "canceled";
+            case "killed" -> "killed";
+            default -> throw new IllegalStateException("not a terminal state: " + state);
+        };
+    }
+
+    /** The same transition always gets the same id. */
+    public String eventId() {
+        return server + "/attempts/" + attemptId + (isTask() ? "/tasks/" + task : "") + "/" + state;
+    }
+
+    public String subject() {
+        return project + "/" + workflow + (isTask() ? "/" + task : "");
+    }
+}

@@ -1,0 +1,32 @@
+package io.baton.watch;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Readiness;
+
+/** Readiness names each Digdag server this replica polls and whether its last cycle reached it. */
+@Readiness
+@ApplicationScoped
+public class DigdagReadiness implements HealthCheck {
+
+    @Inject
+    WatchService watchService;
+
+    @Override
+    public HealthCheckResponse call() {
+        HealthCheckResponseBuilder response = HealthCheckResponse.named("Digdag servers").up();
+        watchService.statuses().forEach((server, status) -> {
+            if (!status.leader()) {
+                response.withData(server, "polled by another replica");
+            } else if (status.reachable()) {
+                response.withData(server, "reachable");
+            } else {
+                response.down().withData(server, "unreachable: " + status.error());
+            }
+        });
+        return response.build();
+    }
+}

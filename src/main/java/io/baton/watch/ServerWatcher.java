@@ -1,0 +1,368 @@
+package io.baton.watch;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.baton.digdag.Attempt;
+import io.baton.digdag.AttemptQuery;
+import io.baton.digdag.DigdagClient;
+import io.baton.digdag.DigdagNotFoundException;
+import io.baton.digdag.Task;
+import io.baton.events.DigdagCompletion;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Follows one Digdag server while this replica holds its lease. Its memory (position and the running attempts with
+ * their last task states) is a copy of what PostgreSQL holds; after any failure it is dropped and reloaded, so a
+ * transition is reported once it has been committed, never half.
+ */
+class ServerWatcher {
+
+    static final int PAGE_SIZE = 100;
+    private static final TypeReference<LinkedHashMap<String, String>> TASK_STATES = new TypeReference<>() {
+    };
+
+    private final DigdagClient client;
+    private final WatchConfig config;
+    private final TaskInterest interest;
+    private final CompletionSink sink;
+    private final ObjectMapper mapper;
+
+    private boolean loaded;
+    private long highWater;
+    private final TreeMap<Long, Followed> followed = new TreeMap<>();
+
+    /** Receives the transitions of one cycle; must commit them together with {@link ServerWatcher#persist}. */
+    interface CompletionSink {
+        void publish(DigdagCompletion completion);
+    }
+
+    ServerWatcher(DigdagClient client, WatchConfig config, TaskInterest interest, CompletionSink sink, ObjectMapper mapper) {
+        this.client = client;
+        this.config = config;
+        this.interest = interest;
+        this.sink = sink;
+        this.mapper = mapper;
+    }
+
+    String server() {
+        return client.serverName();
+    }
+
+    int followedCount() {
+        return followed.size();
+    }
+
+    /** Forgets everything in memory; the next cycle reloads from PostgreSQL, as a freshly started replica would. */
+    void forget() {
+        loaded = false;
+        followed.clear();
+    }
+
+    /** One poll cycle. On any exception the memory is dropped and nothing of the cycle is committed. */
+    void cycle() {
+        try {
+            if (!loaded) {
+                load();
+            }
+            Cycle cycle = new Cycle(Instant.now());
+            cycle.run();
+            persist(cycle);
+        } catch (RuntimeException e) {
+            forget();
+            throw e;
+        }
+    }
+
+    private void load() {
+        WatchedServer row = QuarkusTransaction.requiringNew().call(() -> WatchedServer.findById(server()));
+        followed.clear();
+        if (row == null || row.highWater == WatchedServer.NEVER_READ) {
+            firstStart();
+        } else {
+            highWater = row.highWater;
+            for (WatchedAttempt attempt : QuarkusTransaction.requiringNew().call(() -> WatchedAttempt.ofServer(server()))) {
+                Followed f = new Followed(read(attempt.attempt, Attempt.class), attempt.lastChangeAt.toInstant());
+                f.taskStates = attempt.taskStates == null ? null : read(attempt.taskStates, TASK_STATES);
+                followed.put(f.attemptId, f);
+            }
+        }
+        loaded = true;
+    }
+
+    /**
+     * The first start reports nothing of the past unless back-fill is on: it takes the newest attempt as its position
+     * and follows the attempts running now, with their current task states as the baseline.
+     */
+    private void firstStart() {
+        if (config.backfill()) {
+            highWater = 0;
+            return;
+        }
+        List<Attempt> newest = client.attempts(new AttemptQuery(null, null, true, null, PAGE_SIZE));
+        highWater = newest.stream().mapToLong(ServerWatcher::id).max().orElse(0);
+        Instant now = Instant.now();
+        for (Attempt attempt : newest) {
+            if (!attempt.done()) {
+                Followed f = new Followed(attempt, now);
+                if (wantsTasks(f)) {
+                    f.taskStates = statesOf(client.tasks(attempt.id()));
+                }
+                f.dirty = true;
+                followed.put(f.attemptId, f);
+            }
+        }
+        QuarkusTransaction.requiringNew().run(() -> {
+            followed.values().forEach(this::save);
+            WatchedServer.update("highWater = ?1 where server = ?2", highWater, server());
+        });
+        followed.values().forEach(f -> f.dirty = false);
+    }
+
+    private final class Cycle {
+        final Instant now;
+        final Instant cutoff;
+        final List<DigdagCompletion> completions = new ArrayList<>();
+        final Set<Long> removed = new HashSet<>();
+        long newHighWater = highWater;
+
+        Cycle(Instant now) {
+            this.now = now;
+            this.cutoff = now.minus(config.lookBack());
+        }
+
+        void run() {
+            Map<Long, Attempt> listed = readAttemptPages();
+            for (Attempt attempt : listed.values()) {
+                long id = id(attempt);
+                Followed f = followed.get(id);
+                if (id > highWater) {
+                    newHighWater = Math.max(newHighWater, id);
+                    if (attempt.createdAt() != null && attempt.createdAt().isBefore(cutoff)) {
+                        continue;
+                    }
+                    if (attempt.done()) {
+                        finish(attempt, null);
+                    } else if (f == null) {
+                        Followed started = new Followed(attempt, now);
+                        started.dirty = true;
+                        followed.put(id, started);
+                    }
+                } else if (f != null) {
+                    f.lastStatusRead = now;
+                    if (attempt.done()) {
+                        finish(attempt, f);
+                    }
+                }
+            }
+            // Attempts older than the pages read this cycle: their status is read one by one, at the idle pace.
+            for (Followed f : List.copyOf(followed.values())) {
+                if (!listed.containsKey(f.attemptId) && due(f.lastStatusRead, config.idleInterval())) {
+                    f.lastStatusRead = now;
+                    try {
+                        Attempt attempt = client.attempt(String.valueOf(f.attemptId));
+                        if (attempt.done()) {
+                            finish(attempt, f);
+                        }
+                    } catch (DigdagNotFoundException gone) {
+                        followed.remove(f.attemptId);
+                        removed.add(f.attemptId);
+                    }
+                }
+            }
+            for (Followed f : followed.values()) {
+                if (wantsTasks(f) && due(f.lastTaskRead, paceOf(f))) {
+                    f.lastTaskRead = now;
+                    compareTasks(f, client.tasks(String.valueOf(f.attemptId)));
+                }
+            }
+        }
+
+        /**
+         * Attempt list pages, newest first (Digdag pages backwards: id &lt; last_id). Reads on while the page still
+         * holds new attempts (within the look-back), and up to {@code max-status-pages} to refresh followed attempts.
+         */
+        private Map<Long, Attempt> readAttemptPages() {
+            TreeMap<Long, Attempt> listed = new TreeMap<>();
+            long oldestFollowed = followed.isEmpty() ? Long.MAX_VALUE : followed.firstKey();
+            String lastId = null;
+            for (int pages = 1; ; pages++) {
+                List<Attempt> page = client.attempts(new AttemptQuery(null, null, true, lastId, PAGE_SIZE));
+                page.forEach(a -> listed.put(id(a), a));
+                if (page.size() < PAGE_SIZE) {
+                    return listed;
+                }
+                Attempt oldest = page.stream().min(Comparator.comparingLong(ServerWatcher::id)).orElseThrow();
+                boolean moreNew = id(oldest) > highWater
+                        && (oldest.createdAt() == null || oldest.createdAt().isAfter(cutoff));
+                boolean moreFollowed = id(oldest) > oldestFollowed && pages < config.maxStatusPages();
+                if (!moreNew && !moreFollowed) {
+                    return listed;
+                }
+                lastId = oldest.id();
+            }
+        }
+
+        /** Reports the final task transitions (when tasks are wanted) and then the attempt's own. */
+        private void finish(Attempt attempt, Followed f) {
+            Followed target = f != null ? f : new Followed(attempt, now);
+            target.attempt = attempt;
+            if (wantsTasks(target)) {
+                compareTasks(target, client.tasks(attempt.id()));
+            }
+            completions.add(completion(attempt, null));
+            followed.remove(target.attemptId);
+            removed.add(target.attemptId);
+        }
+
+        private void compareTasks(Followed f, List<Task> tasks) {
+            Map<String, String> previous = f.taskStates == null ? Map.of() : f.taskStates;
+            boolean changed = f.taskStates == null;
+            for (Task task : tasks.stream().sorted(Comparator.comparingLong(t -> Long.parseLong(t.id()))).toList()) {
+                String before = previous.get(task.fullName());
+                if (task.state().equals(before)) {
+                    continue;
+                }
+                changed = true;
+                if (task.isDone()) {
+                    completions.add(completion(f.attempt, task));
+                }
+            }
+            if (changed) {
+                f.taskStates = statesOf(tasks);
+                f.lastChange = now;
+                f.dirty = true;
+            }
+        }
+
+        private boolean due(Instant last, Duration pace) {
+            // A tenth of the pace as slack, so scheduling jitter does not skip a whole interval.
+            return last == null || !last.plus(pace.minus(pace.dividedBy(10))).isAfter(now);
+        }
+
+        private Duration paceOf(Followed f) {
+            return f.lastChange.plus(config.idleAfter()).isBefore(now) ? config.idleInterval() : config.interval();
+        }
+    }
+
+    private void persist(Cycle cycle) {
+        List<Followed> dirty = followed.values().stream().filter(f -> f.dirty).toList();
+        if (cycle.completions.isEmpty() && dirty.isEmpty() && cycle.removed.isEmpty() && cycle.newHighWater == highWater) {
+            return;
+        }
+        QuarkusTransaction.requiringNew().run(() -> {
+            cycle.completions.forEach(sink::publish);
+            dirty.forEach(this::save);
+            for (Long id : cycle.removed) {
+                WatchedAttempt.delete("server = ?1 and attemptId = ?2", server(), id);
+            }
+            if (cycle.newHighWater != highWater) {
+                WatchedServer.update("highWater = ?1 where server = ?2", cycle.newHighWater, server());
+            }
+        });
+        dirty.forEach(f -> f.dirty = false);
+        highWater = cycle.newHighWater;
+    }
+
+    private void save(Followed f) {
+        WatchedAttempt row = new WatchedAttempt();
+        row.server = server();
+        row.attemptId = f.attemptId;
+        row.project = f.attempt.project().name();
+        row.workflow = f.attempt.workflow().name();
+        row.wantsTasks = wantsTasks(f);
+        row.attempt = write(f.attempt);
+        row.taskStates = f.taskStates == null ? null : write(f.taskStates);
+        row.lastChangeAt = OffsetDateTime.ofInstant(f.lastChange, ZoneOffset.UTC);
+        WatchedAttempt.getEntityManager().merge(row);
+    }
+
+    private boolean wantsTasks(Followed f) {
+        return switch (config.taskFetch()) {
+            case all -> true;
+            case none -> false;
+            case referenced -> interest.wantsTasks(server(), f.attempt.project().name(), f.attempt.workflow().name());
+        };
+    }
+
+    private DigdagCompletion completion(Attempt attempt, Task task) {
+        OffsetDateTime sessionTime = attempt.sessionTime();
+        return new DigdagCompletion(server(), attempt.project().name(), attempt.workflow().name(),
+                task == null ? null : task.fullName(), attempt.id(), attempt.sessionId(),
+                DigdagCompletion.formatSessionTime(sessionTime), sessionTime.toLocalDate(),
+                task == null ? attempt.status() : task.state(), attempt.retryAttemptName(),
+                task == null ? attempt.createdAt() : task.startedAt(),
+                task == null ? attempt.finishedAt() : task.updatedAt(),
+                client.baseUrl() + "/attempts/" + attempt.id(),
+                task == null ? null : errorMessage(task));
+    }
+
+    private static String errorMessage(Task task) {
+        return task.error() == null || !task.error().hasNonNull("message") ? null : task.error().get("message").asText();
+    }
+
+    private static Map<String, String> statesOf(List<Task> tasks) {
+        Map<String, String> states = new LinkedHashMap<>();
+        tasks.forEach(t -> states.put(t.fullName(), t.state()));
+        return states;
+    }
+
+    private <T> T read(String json, Class<T> type) {
+        return read(json, mapper.getTypeFactory().constructType(type));
+    }
+
+    private <T> T read(String json, TypeReference<T> type) {
+        return read(json, mapper.getTypeFactory().constructType(type));
+    }
+
+    private <T> T read(String json, JavaType type) {
+        try {
+            return mapper.readValue(json, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("unreadable watch state of server " + server(), e);
+        }
+    }
+
+    private String write(Object value) {
+        try {
+            return mapper.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long id(Attempt attempt) {
+        return Long.parseLong(attempt.id());
+    }
+
+    private static final class Followed {
+        final long attemptId;
+        /** The attempt as last listed: where the session details of its task events come from. */
+        Attempt attempt;
+        Map<String, String> taskStates;
+        Instant lastChange;
+        Instant lastTaskRead;
+        Instant lastStatusRead;
+        boolean dirty;
+
+        Followed(Attempt attempt, Instant lastChange) {
+            this.attemptId = id(attempt);
+            this.attempt = attempt;
+            this.lastChange = lastChange;
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.baton.watch;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** How Baton follows Digdag servers. */
+@ConfigMapping(prefix = "baton.watch")
+public interface WatchConfig {
+
+    /** Whether this replica takes part in watching (a replica that only serves the API may turn it off). */
+    @WithDefault("true")
+    boolean enabled();
+
+    /** Poll interval. */
+    @WithDefault("1s")
+    Duration interval();
+
+    /** Which running attempts get their task lists read: all, referenced (by a rule), none. */
+    @WithDefault("referenced")
+    TaskFetch taskFetch();
+
+    /** An attempt whose tasks have not changed for this long is polled every {@link #idleInterval()} instead. */
+    @WithDefault("1m")
+    Duration idleAfter();
+
+    @WithDefault("10s")
+    Duration idleInterval();
+
+    /** How far back a restart (or a back-fill) reports completions it missed. */
+    @WithDefault("PT48H")
+    Duration lookBack();
+
+    /** On the very first start against a server, report attempts of the look-back period instead of starting from now. */
+    @WithDefault("false")
+    boolean backfill();
+
+    /** Attempt list pages read per cycle to refresh the status of followed attempts (new attempts are always read). */
+    @WithDefault("3")
+    int maxStatusPages();
+
+    /** How long a replica's claim to poll a server lasts without renewal; another replica takes over after it. */
+    @WithDefault("2s")
+    Duration lease();
+
+    enum TaskFetch { all, referenced, none }
+}

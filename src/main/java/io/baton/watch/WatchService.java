@@ -1,0 +1,156 @@
+package io.baton.watch;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.baton.digdag.DigdagClient;
+import io.baton.digdag.DigdagClients;
+import io.baton.events.BatonEvent;
+import io.baton.events.DigdagCompletion;
+import io.baton.events.EventOutbox;
+import io.baton.events.EventsConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Polls every configured Digdag server whose lease this replica holds (one replica per server at a time) and turns
+ * terminal transitions into completion events in the outbox.
+ */
+@ApplicationScoped
+public class WatchService {
+
+    private static final Logger LOG = Logger.getLogger(WatchService.class);
+
+    @Inject
+    DigdagClients clients;
+
+    @Inject
+    WatchConfig config;
+
+    @Inject
+    TaskInterest interest;
+
+    @Inject
+    EventOutbox outbox;
+
+    @Inject
+    EventsConfig eventsConfig;
+
+    @Inject
+    ObjectMapper mapper;
+
+    @Inject
+    MeterRegistry registry;
+
+    /** Identifies this replica in the lease rows. */
+    final String owner = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("baton") + "-" + UUID.randomUUID();
+
+    private final Map<String, ServerWatcher> watchers = new LinkedHashMap<>();
+    private final Map<String, ServerStatus> statuses = new ConcurrentHashMap<>();
+
+    /** What the last cycle of a server found, for readiness and metrics. */
+    public record ServerStatus(boolean leader, boolean reachable, String error, Instant at) {
+    }
+
+    @PostConstruct
+    void init() {
+        for (String name : clients.serverNames()) {
+            DigdagClient client = clients.client(name);
+            watchers.put(name, new ServerWatcher(client, config, interest, completion -> publish(client, completion), mapper));
+            registry.gauge("baton.watch.followed.attempts", io.micrometer.core.instrument.Tags.of("server", name),
+                    watchers.get(name), ServerWatcher::followedCount);
+        }
+    }
+
+    @Scheduled(every = "${baton.watch.interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = WatchDisabled.class)
+    void poll() {
+        watchers.values().forEach(this::pollServer);
+    }
+
+    void pollServer(ServerWatcher watcher) {
+        String server = watcher.server();
+        boolean leader;
+        try {
+            leader = QuarkusTransaction.requiringNew().call(() -> WatchedServer.claim(server, owner, config.lease()));
+        } catch (RuntimeException e) {
+            LOG.warnf("cannot claim the lease of Digdag server %s: %s", server, e.getMessage());
+            watcher.forget();
+            return;
+        }
+        if (!leader) {
+            watcher.forget();
+            statuses.put(server, new ServerStatus(false, true, null, Instant.now()));
+            return;
+        }
+        Timer.Sample sample = Timer.start(registry);
+        try {
+            watcher.cycle();
+            statuses.put(server, new ServerStatus(true, true, null, Instant.now()));
+        } catch (RuntimeException e) {
+            ServerStatus previous = statuses.get(server);
+            if (previous == null || previous.reachable()) {
+                LOG.warnf("watching Digdag server %s failed, retrying every cycle: %s", server, e.getMessage());
+            }
+            statuses.put(server, new ServerStatus(true, false, e.getMessage(), Instant.now()));
+        } finally {
+            sample.stop(registry.timer("baton.watch.poll", "server", server));
+        }
+    }
+
+    private void publish(DigdagClient client, DigdagCompletion completion) {
+        Instant time = completion.finishedAt() != null ? completion.finishedAt() : Instant.now();
+        outbox.append(new BatonEvent(completion.eventId(), completion.type(), client.baseUrl(), completion.subject(),
+                OffsetDateTime.ofInstant(time, ZoneOffset.UTC), eventsConfig.topic(), completion.workflowKey(), completion));
+        Counter.builder("baton.watch.transitions")
+                .tag("server", completion.server())
+                .tag("kind", completion.isTask() ? "task" : "attempt")
+                .tag("outcome", completion.outcome())
+                .register(registry)
+                .increment();
+    }
+
+    /** Drops this replica's memory of every server, as a restart would; the next cycle reloads it from PostgreSQL. */
+    public void forgetAll() {
+        watchers.values().forEach(ServerWatcher::forget);
+    }
+
+    public Map<String, ServerStatus> statuses() {
+        return Map.copyOf(statuses);
+    }
+
+    void releaseLeases(@Observes ShutdownEvent event) {
+        try {
+            QuarkusTransaction.requiringNew().run(() -> watchers.keySet().forEach(s -> WatchedServer.release(s, owner)));
+        } catch (RuntimeException e) {
+            LOG.debugf("leases not released at shutdown: %s", e.getMessage());
+        }
+    }
+
+    public static class WatchDisabled implements Scheduled.SkipPredicate {
+        @Inject
+        WatchConfig config;
+
+        @Override
+        public boolean test(io.quarkus.scheduler.ScheduledExecution execution) {
+            return !config.enabled();
+        }
+    }
+}

@@ -1,5 +1,8 @@
 package io.baton;
 
+import io.baton.digdag.DigdagApiContract;
+import io.baton.emulator.DigdagEmulator;
+import io.baton.emulator.EmulatorOptions;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 import java.io.IOException;
@@ -19,7 +22,11 @@ import java.util.UUID;
 /**
  * The one test resource of the integration tests: makes sure the real PostgreSQL and Kafka of
  * {@code scripts/services.sh} run, gives every test run a fresh database and its own topics, and a JWT key pair
- * minted for this run only (no key is kept in the repository).
+ * minted for this run only (no key is kept in the repository), and a Digdag API emulator as the Digdag server
+ * {@code main}. The emulator lives as long as the JVM, across Quarkus restarts: tests drive it through
+ * {@link #emulator()} and name their projects uniquely, since earlier tests' projects and attempts are still there.
+ * It checks every exchange against Digdag's API description ({@link DigdagApiContract}): a request or an answer that
+ * breaks the contract is answered with a 500 naming the problem.
  */
 public class BatonTestServices implements QuarkusTestResourceLifecycleManager {
 
@@ -30,6 +37,11 @@ public class BatonTestServices implements QuarkusTestResourceLifecycleManager {
 
     /** Distinguishes this JVM's database and topics from other runs on the same services. */
     public static final String RUN_ID = "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+
+    /** The Digdag server name tests use; its URL is the emulator's. */
+    public static final String DIGDAG_SERVER = "main";
+
+    private static DigdagEmulator emulator;
 
     private String database;
 
@@ -48,7 +60,16 @@ public class BatonTestServices implements QuarkusTestResourceLifecycleManager {
         config.put("baton.events.triggers-topic", topic("baton.triggers"));
         config.put("baton.events.alerts-topic", topic("baton.alerts"));
         config.putAll(TestKeys.config());
+        config.put("baton.digdag.servers." + DIGDAG_SERVER + ".url", emulator().url());
         return config;
+    }
+
+    /** The emulator that plays the Digdag server {@code main}, started on first use. */
+    public static synchronized DigdagEmulator emulator() {
+        if (emulator == null) {
+            emulator = DigdagEmulator.start(EmulatorOptions.defaults().withCheck(DigdagApiContract.shared()));
+        }
+        return emulator;
     }
 
     public static String topic(String name) {

@@ -1,0 +1,398 @@
+package io.baton.emulator;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.baton.digdag.Attempt;
+import io.baton.digdag.DigdagEndpoint;
+import io.baton.digdag.DigdagJson;
+import io.baton.digdag.Task;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * An emulator of Digdag's REST API for tests, the demo and benchmarks: an HTTP server answering Digdag's paths with
+ * Digdag's JSON, backed by an in-memory state machine of projects, workflows, sessions, attempts and tasks. It is not
+ * Digdag and runs no task: tests drive tasks by hand ({@link #completeTask}, {@link #failTask}) or let the
+ * {@linkplain #automatic automatic drive} finish them. Works without CDI; starts in milliseconds on a free port.
+ */
+public final class DigdagEmulator implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(DigdagEmulator.class);
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+    private final EmulatorOptions options;
+    private final EmulatorClock clock;
+    private final EmulatorState state;
+    private final EmulatorApi api;
+    private final EmulatorFaults faults;
+    private final ObjectMapper mapper = DigdagJson.mapper();
+    private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+    private final ExecutorService handlers;
+    private final ScheduledExecutorService timer;
+    private HttpServer server;
+    private ScheduledFuture<?> reopening;
+    private int port;
+    private boolean closed;
+
+    private DigdagEmulator(EmulatorOptions options) {
+        this.options = options;
+        this.clock = new EmulatorClock(options.clock());
+        this.state = new EmulatorState(clock);
+        this.api = new EmulatorApi(state);
+        this.faults = new EmulatorFaults(this::refuseConnections);
+        this.port = options.port();
+        int instance = INSTANCES.incrementAndGet();
+        this.handlers = Executors.newFixedThreadPool(options.threads(), daemon("digdag-emulator-" + instance + "-http"));
+        this.timer = Executors.newSingleThreadScheduledExecutor(daemon("digdag-emulator-" + instance + "-timer"));
+    }
+
+    public static DigdagEmulator start(EmulatorOptions options) {
+        DigdagEmulator emulator = new DigdagEmulator(options);
+        try {
+            emulator.listen();
+        } catch (IOException e) {
+            emulator.close();
+            throw new UncheckedIOException("the emulator cannot listen on " + options.host() + ":" + options.port(), e);
+        }
+        emulator.timer.scheduleWithFixedDelay(emulator::tick, 10, 10, TimeUnit.MILLISECONDS);
+        return emulator;
+    }
+
+    /** Base URL, as {@code baton.digdag.servers.<name>.url} takes it. */
+    public String url() {
+        return "http://" + options.host() + ":" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    // ---- definitions
+
+    /** The project with this name, created on first use. */
+    public EmulatedProject project(String name) {
+        state.defineProject(name);
+        return new EmulatedProject(state, name);
+    }
+
+    // ---- the manual drive
+
+    /**
+     * Starts the first attempt of a session, as {@code PUT /api/attempts} does.
+     *
+     * @throws IllegalStateException if the session already exists
+     */
+    public String startAttempt(String project, String workflow, OffsetDateTime sessionTime,
+                               Map<String, Object> params) {
+        return startAttempt(project, workflow, sessionTime, params, null);
+    }
+
+    /** Starts an attempt; with a new {@code retryAttemptName} it is a retry in an existing session. */
+    public String startAttempt(String project, String workflow, OffsetDateTime sessionTime,
+                               Map<String, Object> params, String retryAttemptName) {
+        JsonNode json = mapper.valueToTree(params == null ? Map.of() : params);
+        long workflowId = Long.parseLong(state.workflowId(project, workflow));
+        EmulatorState.Started started = state.start(workflowId, sessionTime, json, retryAttemptName, null);
+        if (!started.created()) {
+            throw new IllegalStateException("session " + project + "/" + workflow + " " + sessionTime
+                    + " already has attempt " + started.attempt().id() + "; name a retry");
+        }
+        return started.attempt().id();
+    }
+
+    /** Ends a running task successfully (canceled if its attempt is being killed); its successors start. */
+    public void completeTask(String attemptId, String fullName) {
+        state.finishTask(EmulatorState.parseId(attemptId), fullName, null);
+    }
+
+    /** Ends a running task with an error; its attempt fails once nothing else runs. */
+    public void failTask(String attemptId, String fullName, String message) {
+        state.finishTask(EmulatorState.parseId(attemptId), fullName, message);
+    }
+
+    /** Completes running tasks one after another until the attempt is done. */
+    public void completeAll(String attemptId) {
+        List<String> running;
+        while (!(running = runningTasks(attemptId)).isEmpty()) {
+            completeTask(attemptId, running.get(0));
+        }
+    }
+
+    /** Full names of the attempt's running tasks, by task id. */
+    public List<String> runningTasks(String attemptId) {
+        return state.runningTasks(EmulatorState.parseId(attemptId));
+    }
+
+    /** Requests a kill, as {@code POST /api/attempts/{id}/kill}; running tasks still need to finish. */
+    public Attempt kill(String attemptId) {
+        return state.kill(EmulatorState.parseId(attemptId));
+    }
+
+    public Attempt attempt(String attemptId) {
+        return state.attempt(EmulatorState.parseId(attemptId));
+    }
+
+    public List<Task> tasks(String attemptId) {
+        return state.tasks(EmulatorState.parseId(attemptId));
+    }
+
+    /** Moves the emulator's clock forward; due tasks of the automatic drive finish at once. */
+    public void advanceClock(Duration duration) {
+        clock.advance(duration);
+        state.tick();
+    }
+
+    public Instant now() {
+        return clock.instant();
+    }
+
+    // ---- the automatic drive
+
+    /** From now on, running tasks finish by themselves (see {@link AutoDrive}). */
+    public void automatic(AutoDrive drive) {
+        state.automatic(drive);
+    }
+
+    /** Back to the manual drive: running tasks wait for {@link #completeTask} or {@link #failTask}. */
+    public void manual() {
+        state.manual();
+    }
+
+    /** Forgets every project, workflow, session and attempt. Ids keep counting up. */
+    public void clear() {
+        state.clear();
+    }
+
+    // ---- observation and faults
+
+    /** Requests received for an endpoint, e.g. {@code requestCount("GET /api/attempts/{id}/tasks")}. */
+    public long requestCount(String endpoint) {
+        LongAdder count = counts.get(endpoint);
+        return count == null ? 0 : count.sum();
+    }
+
+    /** Requests received per endpoint ({@code METHOD template}). */
+    public Map<String, Long> requestCounts() {
+        Map<String, Long> snapshot = new TreeMap<>();
+        counts.forEach((endpoint, count) -> snapshot.put(endpoint, count.sum()));
+        return snapshot;
+    }
+
+    public void resetCounts() {
+        counts.clear();
+    }
+
+    public EmulatorFaults faults() {
+        return faults;
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (reopening != null) {
+            reopening.cancel(false);
+        }
+        if (server != null) {
+            server.stop(0);
+            server = null;
+        }
+        timer.shutdownNow();
+        handlers.shutdownNow();
+    }
+
+    // ---- HTTP
+
+    private synchronized void listen() throws IOException {
+        if (closed || server != null) {
+            return;
+        }
+        HttpServer listening = HttpServer.create(new InetSocketAddress(options.host(), port), 256);
+        listening.createContext("/", this::handle);
+        listening.setExecutor(handlers);
+        listening.start();
+        server = listening;
+        port = listening.getAddress().getPort();
+    }
+
+    private synchronized void refuseConnections(Duration duration) {
+        if (reopening != null) {
+            reopening.cancel(false);
+        }
+        if (server != null) {
+            server.stop(0);
+            server = null;
+        }
+        reopening = timer.schedule(this::reopen, duration.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void reopen() {
+        try {
+            listen();
+        } catch (IOException e) {
+            LOG.warnf("the emulator cannot listen on port %d again yet (%s); trying again", port, e.getMessage());
+            synchronized (this) {
+                reopening = timer.schedule(this::reopen, 100, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    private void tick() {
+        try {
+            state.tick();
+        } catch (RuntimeException e) {
+            LOG.error("the emulator's automatic drive failed", e);
+        }
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String method = exchange.getRequestMethod();
+            String path = exchange.getRequestURI().getRawPath();
+            byte[] requestBody = exchange.getRequestBody().readAllBytes();
+            Optional<Route> route = route(method, path);
+            String endpoint = route.map(r -> r.endpoint().key()).orElse(method + " " + path);
+            counts.computeIfAbsent(endpoint, e -> new LongAdder()).increment();
+
+            Duration delay = faults.delay(endpoint);
+            if (!delay.isZero()) {
+                pause(delay);
+            }
+            Optional<Integer> injected = faults.takeError();
+            if (injected.isPresent()) {
+                respond(exchange, injected.get(), error(injected.get(), "emulated fault"));
+                return;
+            }
+            Answer answer = answer(route, exchange.getRequestURI().getRawQuery(), requestBody);
+            if (options.check() != null) {
+                answer = checked(exchange, requestBody, answer);
+            }
+            respond(exchange, answer.status(), answer.body());
+        }
+    }
+
+    private Answer answer(Optional<Route> route, String rawQuery, byte[] body) {
+        if (route.isEmpty()) {
+            return new Answer(404, error(404, "HTTP 404 Not Found"));
+        }
+        try {
+            EmulatorApi.Reply reply = api.answer(route.get().endpoint(), route.get().values(), query(rawQuery), body);
+            return new Answer(reply.status(), mapper.writeValueAsBytes(reply.body()));
+        } catch (ApiError e) {
+            return new Answer(e.status, e.getMessage() == null ? new byte[0] : error(e.status, e.getMessage()));
+        } catch (JsonProcessingException | RuntimeException e) {
+            LOG.error("the emulator failed to answer", e);
+            return new Answer(500, error(500, e.toString()));
+        }
+    }
+
+    private Answer checked(HttpExchange exchange, byte[] requestBody, Answer answer) {
+        Map<String, List<String>> headers = new HashMap<>();
+        exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), values));
+        List<String> problems = options.check().check(new ExchangeCheck.Exchange(exchange.getRequestMethod(),
+                exchange.getRequestURI().getRawPath(), exchange.getRequestURI().getRawQuery(), headers,
+                new String(requestBody, StandardCharsets.UTF_8), answer.status(), "application/json",
+                new String(answer.body(), StandardCharsets.UTF_8)));
+        if (problems.isEmpty()) {
+            return answer;
+        }
+        String message = "emulator contract check failed for " + exchange.getRequestMethod() + " "
+                + exchange.getRequestURI() + ": " + String.join("; ", problems);
+        LOG.error(message);
+        return new Answer(500, error(500, message));
+    }
+
+    private static void respond(HttpExchange exchange, int status, byte[] body) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        if (body.length > 0) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
+
+    private byte[] error(int status, String message) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("message", message);
+        body.put("status", status);
+        try {
+            return mapper.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Optional<Route> route(String method, String path) {
+        for (DigdagEndpoint endpoint : DigdagEndpoint.values()) {
+            Optional<List<String>> values = endpoint.match(method, path);
+            if (values.isPresent()) {
+                return Optional.of(new Route(endpoint, values.get()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Map<String, String> query(String rawQuery) {
+        Map<String, String> query = new HashMap<>();
+        if (rawQuery != null) {
+            for (String pair : rawQuery.split("&")) {
+                int eq = pair.indexOf('=');
+                String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                query.putIfAbsent(name, value);
+            }
+        }
+        return query;
+    }
+
+    private static void pause(Duration delay) {
+        try {
+            Thread.sleep(delay.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicInteger number = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + number.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    private record Route(DigdagEndpoint endpoint, List<String> values) {
+    }
+
+    private record Answer(int status, byte[] body) {
+    }
+}

@@ -1,0 +1,66 @@
+package io.baton.emulator;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One task of an emulated workflow: an operator task, or a group whose children run one after another or, for
+ * {@link #parallel}, all at once ({@code _parallel: true}).
+ *
+ * @param duration how long the task runs under the automatic drive; null for the drive's default
+ */
+public record TaskSpec(String name, Kind kind, ObjectNode config, List<TaskSpec> children, Duration duration) {
+
+    public enum Kind { OPERATOR, GROUP, PARALLEL_GROUP }
+
+    public TaskSpec {
+        if (name == null || name.isBlank() || name.contains("+") || name.contains("^")) {
+            throw new IllegalArgumentException("a task name is a non-empty .dig key without '+' or '^': " + name);
+        }
+        children = List.copyOf(children);
+        if (kind == Kind.OPERATOR && !children.isEmpty()) {
+            throw new IllegalArgumentException("an operator task has no children: " + name);
+        }
+    }
+
+    /** An operator task; its config is {@code {"echo>": name}}. */
+    public static TaskSpec task(String name) {
+        return new TaskSpec(name, Kind.OPERATOR, JsonNodeFactory.instance.objectNode().put("echo>", name), List.of(),
+                null);
+    }
+
+    /** An operator task with its own config, e.g. {@code {"sh>": "..."}}. */
+    public static TaskSpec task(String name, ObjectNode config) {
+        return new TaskSpec(name, Kind.OPERATOR, config.deepCopy(), List.of(), null);
+    }
+
+    /** A group whose children run in order, each after the previous one succeeded. */
+    public static TaskSpec group(String name, TaskSpec... children) {
+        return new TaskSpec(name, Kind.GROUP, JsonNodeFactory.instance.objectNode(), List.of(children), null);
+    }
+
+    /** A group whose children all start together. */
+    public static TaskSpec parallel(String name, TaskSpec... children) {
+        return new TaskSpec(name, Kind.PARALLEL_GROUP, JsonNodeFactory.instance.objectNode().put("_parallel", true),
+                List.of(children), null);
+    }
+
+    /** The same task, running for {@code duration} under the automatic drive. */
+    public TaskSpec withDuration(Duration duration) {
+        return new TaskSpec(name, kind, config, children, duration);
+    }
+
+    boolean isGroup() {
+        return kind != Kind.OPERATOR;
+    }
+
+    /** The task as it appears in the .dig file: its own config plus its children as {@code +name} keys. */
+    ObjectNode definition() {
+        ObjectNode definition = config.deepCopy();
+        children.forEach(child -> definition.set("+" + child.name(), child.definition()));
+        return definition;
+    }
+}

@@ -1,5 +1,6 @@
 package io.baton.events;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
@@ -32,6 +33,7 @@ public record DigdagCompletion(String server, String project, String workflow, S
         return SESSION_TIME.format(sessionTime);
     }
 
+    @JsonIgnore
     public boolean isTask() {
         return task != null;
     }

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.hibernate.orm.panache.Panache;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.transaction.Status;
+import jakarta.transaction.Synchronization;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.Transactional;
 
 /** Writes events into the outbox inside the caller's transaction; {@link OutboxRelay} publishes them. */
@@ -13,6 +16,12 @@ public class EventOutbox {
 
     @Inject
     ObjectMapper objectMapper;
+
+    @Inject
+    TransactionSynchronizationRegistry transactions;
+
+    @Inject
+    OutboxRelay relay;
 
     /**
      * Adds the event unless one with the same id is already there.
@@ -34,6 +43,20 @@ public class EventOutbox {
                 .setParameter("time", event.time())
                 .setParameter("data", toJson(event.data()))
                 .executeUpdate();
+        if (inserted == 1) {
+            transactions.registerInterposedSynchronization(new Synchronization() {
+                @Override
+                public void beforeCompletion() {
+                }
+
+                @Override
+                public void afterCompletion(int status) {
+                    if (status == Status.STATUS_COMMITTED) {
+                        relay.wake();
+                    }
+                }
+            });
+        }
         return inserted == 1;
     }
 

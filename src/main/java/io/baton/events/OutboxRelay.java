@@ -7,7 +7,10 @@ import io.quarkus.scheduler.Scheduled;
 import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -26,7 +29,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Publishes outbox rows to Kafka in commit order and marks them sent once Kafka acknowledged them (acks=all,
- * idempotent producer). Rows stay in the outbox while Kafka is unreachable and go out when it is back.
+ * idempotent producer). Rows stay in the outbox while Kafka is unreachable and go out when it is back. One relay
+ * thread per replica, woken after each commit that added rows and otherwise every {@code relay.interval}; rows are
+ * locked while sent, so the relays of several replicas never publish the same row at once.
  */
 @ApplicationScoped
 public class OutboxRelay {
@@ -46,6 +51,10 @@ public class OutboxRelay {
     private Counter published;
     private Counter failures;
     private final AtomicLong unsent = new AtomicLong();
+    private final Object signal = new Object();
+    private boolean signalled;
+    private volatile boolean running;
+    private Thread worker;
     private final AtomicLong oldestUnsentAgeSeconds = new AtomicLong();
 
     @PostConstruct
@@ -56,8 +65,52 @@ public class OutboxRelay {
         registry.gauge("baton.outbox.oldest.age.seconds", oldestUnsentAgeSeconds);
     }
 
-    @Scheduled(every = "${baton.events.relay.interval:200ms}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
-            delayed = "1s")
+    void start(@Observes StartupEvent event) {
+        running = true;
+        worker = new Thread(this::loop, "baton-outbox-relay");
+        worker.setDaemon(true);
+        worker.start();
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        running = false;
+        wake();
+        try {
+            worker.join(config.relay().sendTimeout().toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Called after a transaction that added outbox rows committed, so they leave without waiting for the interval. */
+    void wake() {
+        synchronized (signal) {
+            signalled = true;
+            signal.notifyAll();
+        }
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                relay();
+            } catch (RuntimeException e) {
+                failures.increment();
+                LOG.warnf("outbox relay round failed: %s", rootMessage(e));
+            }
+            synchronized (signal) {
+                if (!signalled && running) {
+                    try {
+                        signal.wait(config.relay().interval().toMillis());
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                signalled = false;
+            }
+        }
+    }
+
     void relay() {
         int sent;
         do {

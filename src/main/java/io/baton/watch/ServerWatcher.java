@@ -232,7 +232,7 @@ class ServerWatcher {
         private void compareTasks(Followed f, List<Task> tasks) {
             Map<String, String> previous = f.taskStates == null ? Map.of() : f.taskStates;
             boolean changed = f.taskStates == null;
-            for (Task task : tasks.stream().sorted(Comparator.comparingLong(t -> Long.parseLong(t.id()))).toList()) {
+            for (Task task : inCompletionOrder(tasks)) {
                 String before = previous.get(task.fullName());
                 if (task.state().equals(before)) {
                     continue;
@@ -313,6 +313,47 @@ class ServerWatcher {
 
     private static String errorMessage(Task task) {
         return task.error() == null || !task.error().hasNonNull("message") ? null : task.error().get("message").asText();
+    }
+
+    /**
+     * Tasks in the order they can finish: by update time (seconds only), and within the same second children before
+     * their parent and earlier siblings first (a post-order walk of the task tree).
+     */
+    static List<Task> inCompletionOrder(List<Task> tasks) {
+        Map<String, List<Task>> children = new LinkedHashMap<>();
+        List<Task> roots = new ArrayList<>();
+        Comparator<Task> byId = Comparator.comparingLong(t -> Long.parseLong(t.id()));
+        for (Task task : tasks.stream().sorted(byId).toList()) {
+            if (task.parentId() == null) {
+                roots.add(task);
+            } else {
+                children.computeIfAbsent(task.parentId(), k -> new ArrayList<>()).add(task);
+            }
+        }
+        Map<String, Integer> postOrder = new java.util.HashMap<>();
+        java.util.ArrayDeque<Task> stack = new java.util.ArrayDeque<>();
+        java.util.Set<String> expanded = new HashSet<>();
+        for (int r = roots.size() - 1; r >= 0; r--) {
+            stack.push(roots.get(r));
+        }
+        while (!stack.isEmpty()) {
+            Task top = stack.peek();
+            List<Task> kids = children.getOrDefault(top.id(), List.of());
+            if (!kids.isEmpty() && expanded.add(top.id())) {
+                for (int k = kids.size() - 1; k >= 0; k--) {
+                    stack.push(kids.get(k));
+                }
+            } else {
+                stack.pop();
+                postOrder.put(top.id(), postOrder.size());
+            }
+        }
+        // Tasks whose parent is not in the list (should not happen) go last, by id.
+        return tasks.stream().sorted(Comparator
+                        .comparing((Task t) -> t.updatedAt() == null ? Instant.MAX : t.updatedAt())
+                        .thenComparing(t -> postOrder.getOrDefault(t.id(), Integer.MAX_VALUE))
+                        .thenComparing(byId))
+                .toList();
     }
 
     private static Map<String, String> statesOf(List<Task> tasks) {

@@ -144,6 +144,7 @@ public class WatchService {
         }
     }
 
+    @jakarta.inject.Singleton
     public static class WatchDisabled implements Scheduled.SkipPredicate {
         @Inject
         WatchConfig config;

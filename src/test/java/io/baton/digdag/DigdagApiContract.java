@@ -18,8 +18,11 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -35,8 +38,18 @@ public final class DigdagApiContract implements ExchangeCheck {
 
     private static DigdagApiContract shared;
 
+    private static final int REMEMBERED = 10_000;
+
     private final OpenApiInteractionValidator validator;
     private final boolean strictRequests;
+    /** Pollers repeat identical exchanges; validating each once keeps the shared emulator fast. */
+    private final Map<Exchange, List<String>> checked = Collections.synchronizedMap(
+            new LinkedHashMap<>(REMEMBERED, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Exchange, List<String>> eldest) {
+                    return size() > REMEMBERED;
+                }
+            });
 
     private DigdagApiContract(String spec, boolean strictRequests) {
         this.validator = OpenApiInteractionValidator.createForInlineApiSpecification(spec).build();
@@ -58,6 +71,16 @@ public final class DigdagApiContract implements ExchangeCheck {
 
     @Override
     public List<String> check(Exchange exchange) {
+        List<String> known = checked.get(exchange);
+        if (known != null) {
+            return known;
+        }
+        List<String> problems = validate(exchange);
+        checked.put(exchange, problems);
+        return problems;
+    }
+
+    private List<String> validate(Exchange exchange) {
         List<String> problems = new ArrayList<>();
         List<String> requestProblems = checkRequest(exchange);
         if (strictRequests) {

@@ -88,7 +88,7 @@ final class EmulatorState {
 
     /** Adds or replaces a workflow; a replaced one gets a new id, as after a push, and its old id keeps resolving. */
     synchronized String defineWorkflow(String projectName, String name, String timezone, WorkflowSpec spec) {
-        ZoneId.of(timezone);
+        ZoneId.of(timezone); // rejects an unknown zone now rather than at the first attempt
         Proj project = project(projectName);
         Wf workflow = new Wf(++workflowSeq, project, name, timezone, spec);
         project.workflows.put(name, workflow);

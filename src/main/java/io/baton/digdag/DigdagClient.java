@@ -158,7 +158,8 @@ public class DigdagClient {
         HttpRequest request = request(endpoint, query, body, pathValues);
         Duration backoff = config.backoff();
         DigdagUnavailableException failure = null;
-        for (int attempt = 1; attempt <= config.maxAttempts(); attempt++) {
+        int tries = Math.max(1, config.maxAttempts());
+        for (int attempt = 1; attempt <= tries; attempt++) {
             if (attempt > 1) {
                 pause(backoff, failure);
                 backoff = backoff.multipliedBy(2);
@@ -180,7 +181,7 @@ public class DigdagClient {
                 Thread.currentThread().interrupt();
                 throw new DigdagUnavailableException(0, describe(endpoint) + " interrupted", e);
             }
-            LOG.debugf("%s, try %d of %d", failure.getMessage(), attempt, config.maxAttempts());
+            LOG.debugf("%s, try %d of %d", failure.getMessage(), attempt, tries);
         }
         throw failure;
     }

@@ -66,6 +66,8 @@ final class EmulatorState {
 
     private AutoDrive auto;
     private Random autoRandom;
+    /** While the automatic drive finishes a task, the time it was due: successors start then, not at the tick. */
+    private Instant eventTime;
     private final PriorityQueue<Due> due = new PriorityQueue<>(Comparator.comparing(Due::at));
 
     EmulatorState(EmulatorClock clock) {
@@ -86,7 +88,7 @@ final class EmulatorState {
 
     /** Adds or replaces a workflow; a replaced one gets a new id, as after a push, and its old id keeps resolving. */
     synchronized String defineWorkflow(String projectName, String name, String timezone, WorkflowSpec spec) {
-        ZoneId.of(timezone);
+        ZoneId.of(timezone); // rejects an unknown zone now rather than at the first attempt
         Proj project = project(projectName);
         Wf workflow = new Wf(++workflowSeq, project, name, timezone, spec);
         project.workflows.put(name, workflow);
@@ -306,7 +308,12 @@ final class EmulatorState {
         while (!due.isEmpty() && !due.peek().at.isAfter(now)) {
             Due next = due.poll();
             if (RUNNING.equals(next.task.state)) {
-                finish(next.attempt, next.task, next.fail ? "emulated random failure" : null);
+                eventTime = next.at;
+                try {
+                    finish(next.attempt, next.task, next.fail ? "emulated random failure" : null);
+                } finally {
+                    eventTime = null;
+                }
             }
         }
     }
@@ -429,7 +436,7 @@ final class EmulatorState {
         if (!auto.jitter().isZero()) {
             length = length.plusNanos((long) (autoRandom.nextDouble() * auto.jitter().toNanos()));
         }
-        due.add(new Due(clock.instant().plus(length), attempt, task, autoRandom.nextDouble() < auto.failureRate()));
+        due.add(new Due(instant().plus(length), attempt, task, autoRandom.nextDouble() < auto.failureRate()));
     }
 
     // ---- lookups and views
@@ -482,8 +489,13 @@ final class EmulatorState {
         }
     }
 
+    private Instant instant() {
+        return eventTime != null ? eventTime : clock.instant();
+    }
+
+    /** Digdag's timestamps have second precision. */
     private Instant now() {
-        return clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        return instant().truncatedTo(ChronoUnit.SECONDS);
     }
 
     private Project view(Proj p) {

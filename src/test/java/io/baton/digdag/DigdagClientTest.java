@@ -157,10 +157,9 @@ class DigdagClientTest {
 
     @Test
     void pagesBackwardsPastAHundredAttempts() {
-        String workflowId = workflowId("etl");
         List<String> started = new ArrayList<>();
         for (int i = 0; i < 130; i++) {
-            started.add(client.start(StartRequest.of(workflowId, DAY.plusHours(i), Map.of())).attempt().id());
+            started.add(emulator.startAttempt(project, "etl", DAY.plusHours(i), Map.of()));
         }
         AttemptQuery query = new AttemptQuery(project, "etl", true, null, AttemptQuery.MAX_PAGE_SIZE);
         List<String> seen = new ArrayList<>();

@@ -4,23 +4,23 @@ import java.time.Duration;
 import java.util.Map;
 
 /** A Digdag server's settings built in a test, for clients with their own timeouts or headers. */
-record ServerSettings(String url, Map<String, String> headers, Duration connectTimeout, Duration readTimeout,
+public record ServerSettings(String url, Map<String, String> headers, Duration connectTimeout, Duration readTimeout,
                       int maxAttempts, Duration backoff) implements DigdagConfig.Server {
 
-    static ServerSettings of(String url) {
+    public static ServerSettings of(String url) {
         return new ServerSettings(url, Map.of(), Duration.ofSeconds(2), Duration.ofSeconds(10), 3,
                 Duration.ofMillis(50));
     }
 
-    ServerSettings withReadTimeout(Duration readTimeout) {
+    public ServerSettings withReadTimeout(Duration readTimeout) {
         return new ServerSettings(url, headers, connectTimeout, readTimeout, maxAttempts, backoff);
     }
 
-    ServerSettings withMaxAttempts(int maxAttempts) {
+    public ServerSettings withMaxAttempts(int maxAttempts) {
         return new ServerSettings(url, headers, connectTimeout, readTimeout, maxAttempts, backoff);
     }
 
-    ServerSettings withHeaders(Map<String, String> headers) {
+    public ServerSettings withHeaders(Map<String, String> headers) {
         return new ServerSettings(url, headers, connectTimeout, readTimeout, maxAttempts, backoff);
     }
 }

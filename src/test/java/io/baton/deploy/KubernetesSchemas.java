@@ -15,8 +15,8 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Offline validation of Kubernetes objects against the Kubernetes OpenAPI schemas, through the npm package
- * kubernetes-models (src/test/k8s-validate). Its node_modules are installed once into target/k8s-validate with
+ * Offline validation of Kubernetes objects against the Kubernetes OpenAPI schemas, through the npm packages
+ * kubernetes-models and @kubernetes/client-node (src/test/k8s-validate/validate.mjs says how). Its node_modules are installed once into target/k8s-validate with
  * {@code npm ci} and reused while the lock file is unchanged.
  */
 final class KubernetesSchemas {
@@ -30,19 +30,29 @@ final class KubernetesSchemas {
     private KubernetesSchemas() {
     }
 
+    /** What the validator found: how many objects the files hold, and each schema violation. */
+    record Report(int objects, List<String> problems) {
+    }
+
     /** Asserts that every object in the YAML files is valid and returns how many objects there were. */
     static int assertValid(List<Path> yamlFiles) {
+        Report report = validate(yamlFiles);
+        assertThat(report.problems()).as("schema violations in %s", yamlFiles).isEmpty();
+        return report.objects();
+    }
+
+    static Report validate(List<Path> yamlFiles) {
         install();
         List<String> command = new ArrayList<>(List.of("node", "validate.mjs"));
         yamlFiles.forEach(file -> command.add(file.toAbsolutePath().toString()));
-        JsonNode report;
         try {
-            report = new ObjectMapper().readTree(Commands.run(WORK, Duration.ofMinutes(1), command));
+            JsonNode report = new ObjectMapper().readTree(Commands.run(WORK, Duration.ofMinutes(1), command));
+            List<String> problems = new ArrayList<>();
+            report.get("problems").forEach(problem -> problems.add(problem.asText()));
+            return new Report(report.get("objects").asInt(), problems);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        assertThat(report.get("problems")).as("schema violations in %s", yamlFiles).isEmpty();
-        return report.get("objects").asInt();
     }
 
     private static synchronized void install() {

@@ -1,7 +1,9 @@
 package io.baton.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.marcnuri.helm.DryRun;
 import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 import io.baton.digdag.DigdagConfig;
@@ -142,6 +144,21 @@ class HelmChartTest {
     }
 
     @Test
+    void installNotesNameTheSecretKeysAndWarnAboutWhatIsMissing() {
+        String defaults = installNotes(null);
+        assertThat(defaults).contains("Secret baton must hold the keys: database-password, jwt-public-key.pem.")
+                .contains("WARNING: secrets.stringData has no database-password")
+                .contains("WARNING: digdag.servers is empty");
+
+        String production = installNotes(EXAMPLES.resolve("production.yaml"));
+        assertThat(production).contains("with 2 to 6 pods (autoscaled)")
+                .contains("Secret baton-secrets must hold the keys: database-password, jwt-public-key.pem, "
+                        + "digdag-eu-west-token, digdag-main-authorization, slack-data-team, kafka-jaas, "
+                        + "database-ssl-password.")
+                .doesNotContain("WARNING");
+    }
+
+    @Test
     void schemaRejectsAStringReplicaCount() throws IOException {
         assertRejected("replicaCount: \"two\"\n", "replicaCount");
     }
@@ -180,6 +197,16 @@ class HelmChartTest {
                 .as("values %s", values)
                 .hasMessageContaining("values don't meet the specifications of the schema")
                 .hasMessageContaining(field);
+    }
+
+    /** NOTES.txt as {@code helm install --dry-run=client} prints it. */
+    private static String installNotes(Path valuesFile) {
+        InstallCommand install = new Helm(CHART).install().withName("baton").withNamespace("data")
+                .dryRun().withDryRunOption(DryRun.CLIENT).clientOnly();
+        if (valuesFile != null) {
+            install = install.withValuesFile(valuesFile);
+        }
+        return install.call().getOutput();
     }
 
     private static String render(Path valuesFile) {

@@ -1,0 +1,16 @@
+package io.baton.rules;
+
+import java.time.LocalTime;
+import java.time.ZoneId;
+
+/** The local time ({@code HH:mm}) in {@code zone} by which the rule should have fired for a session's day. */
+public record Deadline(String time, String zone) {
+
+    public LocalTime localTime() {
+        return LocalTime.parse(time);
+    }
+
+    public ZoneId zoneId() {
+        return ZoneId.of(zone);
+    }
+}

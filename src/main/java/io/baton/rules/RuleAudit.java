@@ -1,0 +1,52 @@
+package io.baton.rules;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+import java.time.OffsetDateTime;
+
+/** One change of a rule: who, when, and the rule's JSON before and after. */
+@Entity
+@Table(name = "rule_audit")
+public class RuleAudit extends PanacheEntityBase {
+
+    public enum Change {
+        @JsonProperty("create") CREATE,
+        @JsonProperty("replace") REPLACE,
+        @JsonProperty("enable") ENABLE,
+        @JsonProperty("disable") DISABLE,
+        @JsonProperty("delete") DELETE
+    }
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    public Long id;
+
+    @Column(name = "rule_name")
+    public String ruleName;
+
+    @Enumerated(EnumType.STRING)
+    public Change action;
+
+    public String actor;
+    public OffsetDateTime at;
+
+    /** The rule's version after the change; null after a delete. */
+    public Long version;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    public String before;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    public String after;
+}

@@ -3,6 +3,7 @@ package io.baton.events;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.baton.digdag.DigdagJson;
 
 import java.time.Instant;
 import java.time.LocalDate;
@@ -26,9 +27,9 @@ public record DigdagCompletion(String server, String project, String workflow, S
 
     public static final String TYPE_PREFIX = "io.baton.digdag.";
 
-    /** Digdag's own way of writing a session time: never {@code Z}, always an offset. */
-    private static final DateTimeFormatter SESSION_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssxxx");
+    private static final DateTimeFormatter SESSION_TIME = DateTimeFormatter.ofPattern(DigdagJson.SESSION_TIME_PATTERN);
 
+    /** Digdag's own way of writing a session time: never {@code Z}, always an offset. */
     public static String formatSessionTime(OffsetDateTime sessionTime) {
         return SESSION_TIME.format(sessionTime);
     }

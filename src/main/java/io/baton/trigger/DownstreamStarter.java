@@ -1,0 +1,171 @@
+package io.baton.trigger;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.baton.digdag.Attempt;
+import io.baton.digdag.DigdagClient;
+import io.baton.digdag.DigdagClients;
+import io.baton.digdag.DigdagException;
+import io.baton.digdag.DigdagUnavailableException;
+import io.baton.digdag.Project;
+import io.baton.digdag.Resume;
+import io.baton.digdag.StartRequest;
+import io.baton.digdag.StartResult;
+import io.baton.digdag.Workflow;
+import io.baton.problem.ProblemException;
+import io.baton.rules.Action;
+import io.baton.rules.IfFailed;
+import io.baton.rules.Placeholders;
+import io.baton.rules.Rule;
+import io.baton.rules.RuleService;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Starts the downstream attempt of a committed ledger row. A row is worked on under a row lock, so two replicas never
+ * call Digdag for the same run; Digdag's own conflict on (session, retry name) makes a repeated call harmless (409
+ * returns the existing attempt). Transient failures are retried with backoff from the persisted row, so a restart
+ * resumes them.
+ */
+@ApplicationScoped
+public class DownstreamStarter {
+
+    private static final Logger LOG = Logger.getLogger(DownstreamStarter.class);
+
+    @Inject
+    DigdagClients clients;
+
+    @Inject
+    RuleService rules;
+
+    @Inject
+    TriggerConfig config;
+
+    @Inject
+    TriggerOutcomes outcomes;
+
+    @Inject
+    MeterRegistry registry;
+
+    @Inject
+    ObjectMapper mapper;
+
+    private static final TypeReference<Map<String, Object>> PARAMS = new TypeReference<>() {
+    };
+
+    /** Works on a pending run now; a no-op when it is not pending or another replica is on it. */
+    public void start(long runId) {
+        Optional<TriggerOutcomes.Outcome> outcome = QuarkusTransaction.requiringNew()
+                .call(() -> TriggerRun.lockPending(runId).flatMap(this::attempt));
+        outcome.ifPresent(outcomes::notifyAfterCommit);
+    }
+
+    /** Picks up runs left pending: transient failures due for another try, or a start cut short by a crash. */
+    @Scheduled(every = "1s", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void resumePending() {
+        List<Long> due = QuarkusTransaction.requiringNew().call(() -> TriggerRun.duePending(100));
+        due.forEach(this::start);
+    }
+
+    private Optional<TriggerOutcomes.Outcome> attempt(TriggerRun run) {
+        run.tries++;
+        Rule rule;
+        try {
+            rule = rules.get(run.ruleName);
+        } catch (ProblemException deleted) {
+            return Optional.of(fail(null, run, "the rule was deleted before its downstream could start"));
+        }
+        try {
+            startInDigdag(rule, run);
+            run.startedAt = OffsetDateTime.now(ZoneOffset.UTC);
+            run.lastError = null;
+            if (run.upstreamFinishedAt != null) {
+                registry.timer("baton.trigger.latency").record(Duration.between(run.upstreamFinishedAt, run.startedAt));
+            }
+            registry.counter("baton.trigger.fired", "outcome", run.state).increment();
+            return Optional.of(outcomes.record(rule, run));
+        } catch (DigdagUnavailableException e) {
+            registry.counter("baton.trigger.start.failures", "kind", "transient").increment();
+            if (run.tries >= config.maxTries()) {
+                return Optional.of(fail(rule, run, e.getMessage()));
+            }
+            run.lastError = e.getMessage();
+            run.nextTryAt = OffsetDateTime.now(ZoneOffset.UTC).plus(backoff(run.tries));
+            LOG.warnf("starting the downstream of rule %s for %s failed (try %d), retrying: %s", run.ruleName,
+                    run.downstreamSession, run.tries, e.getMessage());
+            return Optional.empty();
+        } catch (DigdagException | PermanentFailure e) {
+            registry.counter("baton.trigger.start.failures", "kind", "permanent").increment();
+            return Optional.of(fail(rule, run, e.getMessage()));
+        }
+    }
+
+    private void startInDigdag(Rule rule, TriggerRun run) {
+        Action action = rule.action();
+        DigdagClient client = clients.client(action.server());
+        Project project = client.projectByName(action.project())
+                .orElseThrow(() -> new PermanentFailure("Digdag server " + action.server() + " has no project " + action.project()));
+        Workflow workflow = client.workflow(project.id(), action.workflow())
+                .orElseThrow(() -> new PermanentFailure("project " + action.project() + " has no workflow " + action.workflow()));
+        OffsetDateTime session = OffsetDateTime.parse(run.downstreamSession);
+        Map<String, Object> params = action.params() == null ? Map.of()
+                : mapper.convertValue(action.resolveParams(placeholderValues(rule, run, session)), PARAMS);
+        StartResult result = client.start(StartRequest.of(workflow.id(), session, params));
+        Attempt attempt = result.attempt();
+        run.state = TriggerRun.STARTED;
+        if (!result.created()) {
+            run.state = TriggerRun.ALREADY_EXISTED;
+            if (attempt.done() && !attempt.success() && action.ifFailed() != IfFailed.NONE) {
+                Resume resume = action.ifFailed() == IfFailed.RESUME_FAILED ? Resume.failed(attempt.id()) : null;
+                // A retry name fixed per run: a repeated try meets Digdag's conflict instead of a second retry.
+                attempt = client.start(new StartRequest(workflow.id(), session, params, "baton-run-" + run.id, resume)).attempt();
+                run.state = TriggerRun.RETRIED;
+            }
+        }
+        run.attemptId = attempt.id();
+        run.attemptUrl = client.baseUrl() + "/attempts/" + attempt.id();
+    }
+
+    private Map<String, String> placeholderValues(Rule rule, TriggerRun run, OffsetDateTime downstream) {
+        List<TriggerCondition> conditions = TriggerCondition.of(rule.name(), run.correlationKey);
+        OffsetDateTime upstream = conditions.isEmpty() ? downstream
+                : OffsetDateTime.parse(conditions.get(conditions.size() - 1).sessionTime);
+        return Map.of(
+                Placeholders.UPSTREAM_SESSION_TIME, Evaluation.format(upstream),
+                Placeholders.UPSTREAM_SESSION_DATE, upstream.toLocalDate().toString(),
+                Placeholders.DOWNSTREAM_SESSION_TIME, Evaluation.format(downstream),
+                Placeholders.DOWNSTREAM_SESSION_DATE, downstream.toLocalDate().toString(),
+                Placeholders.RULE_NAME, rule.name());
+    }
+
+    private TriggerOutcomes.Outcome fail(Rule rule, TriggerRun run, String error) {
+        run.state = TriggerRun.FAILED;
+        run.lastError = error;
+        registry.counter("baton.trigger.fired", "outcome", run.state).increment();
+        LOG.errorf("the downstream of rule %s for %s could not be started: %s", run.ruleName, run.downstreamSession, error);
+        return outcomes.record(rule, run);
+    }
+
+    private Duration backoff(int tries) {
+        Duration delay = config.backoff().multipliedBy(1L << Math.min(tries - 1, 20));
+        return delay.compareTo(config.maxBackoff()) > 0 ? config.maxBackoff() : delay;
+    }
+
+    /** Digdag will not start it, whatever the number of tries (no such project or workflow). */
+    static final class PermanentFailure extends RuntimeException {
+        PermanentFailure(String message) {
+            super(message);
+        }
+    }
+}

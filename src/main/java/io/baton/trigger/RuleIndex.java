@@ -1,0 +1,118 @@
+package io.baton.trigger;
+
+import io.baton.rules.DigdagCondition;
+import io.baton.rules.Rule;
+import io.baton.rules.RuleService;
+import io.baton.rules.RulesChanged;
+import io.baton.rules.Upstream;
+import io.baton.rules.WorkflowKeys;
+import io.baton.watch.TaskInterest;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.TransactionPhase;
+import jakarta.inject.Inject;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * In-memory index of the enabled rules by what they wait for, so an event that matches no rule costs a map look-up
+ * and no database work. Rebuilt after every committed rule change on this replica, on every {@code NOTIFY
+ * baton_rules} from another ({@link RuleChangeListener}), and once a minute as a safety net.
+ */
+@ApplicationScoped
+public class RuleIndex implements TaskInterest {
+
+    /** An upstream of a rule that an event may satisfy. */
+    public record Candidate(Rule rule, Upstream upstream) {
+    }
+
+    private record Snapshot(Map<String, List<Candidate>> byWorkflow, Map<String, List<Candidate>> byEventType,
+                            Map<String, Rule> byName, Set<String> workflowsWithTasks) {
+    }
+
+    @Inject
+    RuleService rules;
+
+    private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), Map.of(), Set.of());
+
+    void onStart(@Observes StartupEvent event) {
+        rebuild();
+    }
+
+    void onRuleChange(@Observes(during = TransactionPhase.AFTER_SUCCESS) RulesChanged change) {
+        rebuild();
+    }
+
+    @Scheduled(every = "1m", delayed = "1m")
+    public void rebuild() {
+        List<Rule> enabled = QuarkusTransaction.requiringNew().call(rules::enabledRules);
+        Map<String, List<Candidate>> byWorkflow = new HashMap<>();
+        Map<String, List<Candidate>> byEventType = new HashMap<>();
+        Map<String, Rule> byName = new HashMap<>();
+        Set<String> workflowsWithTasks = new HashSet<>();
+        for (Rule rule : enabled) {
+            byName.put(rule.name(), rule);
+            for (Upstream upstream : rule.upstreams()) {
+                if (upstream.digdag() != null) {
+                    byWorkflow.computeIfAbsent(upstream.digdag().workflowKey(), k -> new ArrayList<>())
+                            .add(new Candidate(rule, upstream));
+                    if (upstream.digdag().task() != null) {
+                        workflowsWithTasks.add(upstream.digdag().workflowKey());
+                    }
+                } else {
+                    byEventType.computeIfAbsent(upstream.event().type(), k -> new ArrayList<>())
+                            .add(new Candidate(rule, upstream));
+                }
+            }
+        }
+        snapshot = new Snapshot(byWorkflow, byEventType, byName, workflowsWithTasks);
+    }
+
+    /** The upstreams of enabled rules this event satisfies. */
+    public List<Candidate> match(UpstreamEvent event) {
+        Snapshot current = snapshot;
+        if (event.isDigdag()) {
+            var completion = event.completion();
+            List<Candidate> candidates = current.byWorkflow().get(completion.workflowKey());
+            if (candidates == null) {
+                return List.of();
+            }
+            return candidates.stream().filter(c -> satisfies(c.upstream().digdag(), event)).toList();
+        }
+        List<Candidate> candidates = current.byEventType().get(event.type());
+        if (candidates == null) {
+            return List.of();
+        }
+        return candidates.stream()
+                .filter(c -> c.upstream().event().subject() == null || c.upstream().event().subject().equals(event.subject()))
+                .toList();
+    }
+
+    private static boolean satisfies(DigdagCondition condition, UpstreamEvent event) {
+        boolean sameTarget = condition.task() == null ? !event.completion().isTask()
+                : condition.task().equals(event.completion().task());
+        return sameTarget && condition.outcome().isSatisfiedBy(event.succeeded());
+    }
+
+    public Optional<Rule> rule(String name) {
+        return Optional.ofNullable(snapshot.byName().get(name));
+    }
+
+    public List<Rule> rules() {
+        return List.copyOf(snapshot.byName().values());
+    }
+
+    @Override
+    public boolean wantsTasks(String server, String project, String workflow) {
+        return snapshot.workflowsWithTasks().contains(WorkflowKeys.of(server, project, workflow));
+    }
+}

@@ -1,0 +1,71 @@
+package io.baton.trigger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.baton.rules.RulesConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Posts messages to Slack incoming webhooks, named in rules and configured (as secrets) in {@code baton.rules.slack-webhooks}. */
+@ApplicationScoped
+public class SlackNotifier {
+
+    private static final Logger LOG = Logger.getLogger(SlackNotifier.class);
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([a-z_]+)}");
+
+    @Inject
+    RulesConfig rulesConfig;
+
+    @Inject
+    TriggerConfig config;
+
+    @Inject
+    ObjectMapper mapper;
+
+    @Inject
+    MeterRegistry registry;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    /** Replaces {@code ${name}} by its value; unknown variables stay as written. */
+    static String render(String template, Map<String, String> variables) {
+        return VARIABLE.matcher(template).replaceAll(m -> Matcher.quoteReplacement(
+                variables.getOrDefault(m.group(1), m.group())));
+    }
+
+    void send(String webhook, String text) {
+        String url = rulesConfig.slackWebhooks().get(webhook);
+        if (url == null) {
+            LOG.warnf("Slack webhook '%s' is not configured; message dropped", webhook);
+            return;
+        }
+        try {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(url))
+                    .timeout(config.slack().timeout())
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(mapper.writeValueAsString(Map.of("text", text))))
+                    .build();
+            int status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+            registry.counter("baton.slack.messages", "status", String.valueOf(status)).increment();
+            if (status >= 300) {
+                // The webhook URL is a secret: name it, never print it.
+                LOG.warnf("Slack webhook '%s' answered %d", webhook, status);
+            }
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            registry.counter("baton.slack.messages", "status", "error").increment();
+            LOG.warnf("Slack webhook '%s' could not be reached: %s", webhook, e.getClass().getSimpleName());
+        }
+    }
+}

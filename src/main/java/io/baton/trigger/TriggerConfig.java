@@ -1,0 +1,55 @@
+package io.baton.trigger;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/** How completion events become downstream attempts. */
+@ConfigMapping(prefix = "baton.trigger")
+public interface TriggerConfig {
+
+    /** A second topic other systems publish CloudEvents to (the events topic is always consumed). */
+    Optional<String> externalTopic();
+
+    /** Tries of a downstream start that fails with a transient error before it is recorded as failed. */
+    @WithDefault("10")
+    int maxTries();
+
+    /** Backoff after the first failed try; doubles on each further try up to {@link #maxBackoff()}. */
+    @WithDefault("1s")
+    Duration backoff();
+
+    @WithDefault("5m")
+    Duration maxBackoff();
+
+    /** A start still pending this long after its ledger row was committed (e.g. after a crash) is resumed. */
+    @WithDefault("5s")
+    Duration resumeAfter();
+
+    /** Upstreams that finished more than this before a rule was created do not fire it (e.g. a replayed topic). */
+    @WithDefault("5m")
+    Duration historyGrace();
+
+    /** How often missed deadlines are looked for. */
+    @WithDefault("30s")
+    Duration deadlineCheckInterval();
+
+    Slack slack();
+
+    /** Message templates; variables: ${rule}, ${team}, ${session}, ${missing}, ${deadline}, ${attempt_url}, ${error}. */
+    interface Slack {
+        @WithDefault(":alarm_clock: Rule *${rule}* (team ${team}) missed its deadline ${deadline} for session ${session}; still waiting for: ${missing}")
+        String deadlineMissedTemplate();
+
+        @WithDefault(":white_check_mark: Rule *${rule}* started its downstream for session ${session}: ${attempt_url}")
+        String firedTemplate();
+
+        @WithDefault(":x: Rule *${rule}* could not start its downstream for session ${session}: ${error}")
+        String failedTemplate();
+
+        @WithDefault("5s")
+        Duration timeout();
+    }
+}

@@ -1,0 +1,114 @@
+package io.baton.trigger;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.baton.events.BatonEvent;
+import io.baton.events.EventOutbox;
+import io.baton.events.EventsConfig;
+import io.baton.rules.Rule;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Announces what the engine did: every trigger outcome as a CloudEvent on the triggers topic, failures and missed
+ * deadlines as alerts on the alerts topic (both through the outbox, in the caller's transaction), and, after commit,
+ * a Slack message to the rule's webhook.
+ */
+@ApplicationScoped
+public class TriggerOutcomes {
+
+    public static final String TRIGGER_TYPE_PREFIX = "io.baton.trigger.";
+    public static final String DEADLINE_MISSED = "io.baton.rule.deadline-missed";
+    public static final String TRIGGER_FAILED = "io.baton.rule.trigger-failed";
+
+    @Inject
+    EventOutbox outbox;
+
+    @Inject
+    EventsConfig events;
+
+    @Inject
+    TriggerConfig config;
+
+    @Inject
+    SlackNotifier slack;
+
+    /** A Slack message to send once the transaction that caused it has committed. */
+    public record Outcome(String webhook, String template, Map<String, String> variables) {
+    }
+
+    /** Data of {@code io.baton.trigger.*} events. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record TriggerData(String rule, String team, String correlationKey, String server, String project,
+                              String workflow, String sessionTime, String outcome, String attemptId,
+                              String attemptUrl, boolean manual, OffsetDateTime upstreamFinishedAt,
+                              OffsetDateTime startedAt, Long latencyMillis, String error) {
+    }
+
+    /** Data of {@code io.baton.rule.deadline-missed}. */
+    public record DeadlineData(String rule, String team, String correlationKey, String deadline,
+                               List<String> satisfied, List<String> missing) {
+    }
+
+    Outcome record(Rule rule, TriggerRun run) {
+        String outcome = run.state.replace('_', '-');
+        Long latency = run.upstreamFinishedAt != null && run.startedAt != null
+                ? java.time.Duration.between(run.upstreamFinishedAt, run.startedAt).toMillis() : null;
+        TriggerData data = new TriggerData(run.ruleName, rule == null ? null : rule.team(), run.correlationKey,
+                rule == null ? null : rule.action().server(), rule == null ? null : rule.action().project(),
+                rule == null ? null : rule.action().workflow(), run.downstreamSession, outcome, run.attemptId,
+                run.attemptUrl, run.manual, run.upstreamFinishedAt, run.startedAt, latency, run.lastError);
+        String id = "trigger/" + run.ruleName + "/" + run.downstreamSession + "/" + outcome;
+        outbox.append(new BatonEvent(id, TRIGGER_TYPE_PREFIX + outcome, events.source(), run.ruleName, now(),
+                events.triggersTopic(), run.ruleName, data));
+        boolean failed = TriggerRun.FAILED.equals(run.state);
+        if (failed) {
+            outbox.append(new BatonEvent("alert/" + id, TRIGGER_FAILED, events.source(), run.ruleName, now(),
+                    events.alertsTopic(), run.ruleName, data));
+        }
+        Map<String, String> variables = variables(rule, run.ruleName, run.downstreamSession);
+        variables.put("attempt_url", run.attemptUrl == null ? "" : run.attemptUrl);
+        variables.put("error", run.lastError == null ? "" : run.lastError);
+        return new Outcome(webhook(rule), failed ? config.slack().failedTemplate() : config.slack().firedTemplate(), variables);
+    }
+
+    Outcome deadlineMissed(Rule rule, Evaluation evaluation, String session, String deadline) {
+        List<String> satisfied = List.copyOf(evaluation.satisfied().keySet());
+        DeadlineData data = new DeadlineData(rule.name(), rule.team(), evaluation.correlationKey(), deadline, satisfied,
+                evaluation.missing());
+        outbox.append(new BatonEvent("alert/deadline/" + rule.name() + "/" + evaluation.correlationKey(), DEADLINE_MISSED,
+                events.source(), rule.name(), now(), events.alertsTopic(), rule.name(), data));
+        Map<String, String> variables = variables(rule, rule.name(), session);
+        variables.put("deadline", deadline);
+        variables.put("missing", String.join(", ", evaluation.missing()));
+        return new Outcome(webhook(rule), config.slack().deadlineMissedTemplate(), variables);
+    }
+
+    /** Sends the Slack message of an outcome, if its rule names a webhook; never fails the caller. */
+    void notifyAfterCommit(Outcome outcome) {
+        if (outcome.webhook() != null) {
+            slack.send(outcome.webhook(), SlackNotifier.render(outcome.template(), outcome.variables()));
+        }
+    }
+
+    private static Map<String, String> variables(Rule rule, String ruleName, String session) {
+        Map<String, String> variables = new LinkedHashMap<>();
+        variables.put("rule", ruleName);
+        variables.put("team", rule == null ? "" : rule.team());
+        variables.put("session", session);
+        return variables;
+    }
+
+    private static String webhook(Rule rule) {
+        return rule == null || rule.notification() == null ? null : rule.notification().slack();
+    }
+
+    private static OffsetDateTime now() {
+        return OffsetDateTime.now(ZoneOffset.UTC);
+    }
+}

@@ -1,0 +1,75 @@
+package io.baton.trigger;
+
+import io.baton.rules.RuleService;
+import io.baton.security.Caller;
+import io.quarkus.security.Authenticated;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+import java.util.List;
+import java.util.Map;
+
+/** What the engine did and why: runs, explanations, manual fire, and external events. */
+@Path("/api/v1")
+@Authenticated
+@Produces(MediaType.APPLICATION_JSON)
+public class TriggerResource {
+
+    @Inject
+    TriggerService triggers;
+
+    @Inject
+    ExternalEvents externalEvents;
+
+    @Inject
+    RuleService rules;
+
+    @Inject
+    Caller caller;
+
+    @GET
+    @Path("rules/{name}/runs")
+    @Operation(summary = "Runs of a rule per downstream session in [from, to): upstreams satisfied, firing, attempt")
+    public List<Explanation> runs(@PathParam("name") String name, @QueryParam("from") String from,
+                                  @QueryParam("to") String to) {
+        var rule = rules.get(name);
+        return triggers.runs(name, from == null ? null : TriggerService.sessionTime(rule, from),
+                to == null ? null : TriggerService.sessionTime(rule, to));
+    }
+
+    @GET
+    @Path("rules/{name}/explain")
+    @Operation(summary = "Why a rule has or has not fired for a session (a date such as 2026-11-24 or a timestamp)")
+    public Explanation explain(@PathParam("name") String name, @QueryParam("session") String session) {
+        return triggers.explain(name, session);
+    }
+
+    @POST
+    @Path("rules/{name}/fire")
+    @RolesAllowed({Caller.WRITER, Caller.ADMIN})
+    @Operation(summary = "Fire a rule by hand for a session; a session fires once, however it is asked (409 after)")
+    public Response fire(@PathParam("name") String name, @QueryParam("session") String session) {
+        caller.requireWriterOf(rules.get(name).team());
+        TriggerRun run = triggers.fire(name, session, caller.name());
+        return Response.status(Response.Status.CREATED).entity(triggers.explain(name, run.correlationKey)).build();
+    }
+
+    @POST
+    @Path("events")
+    @Consumes({MediaType.APPLICATION_JSON, "application/cloudevents+json"})
+    @RolesAllowed({Caller.WRITER, Caller.ADMIN})
+    @Operation(summary = "Publish an external CloudEvent (structured JSON) for rules to wait on")
+    public Response publish(ExternalEvents.CloudEvent event) {
+        return Response.accepted(Map.of("id", externalEvents.accept(event))).build();
+    }
+}

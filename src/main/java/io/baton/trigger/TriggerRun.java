@@ -1,0 +1,118 @@
+package io.baton.trigger;
+
+import io.quarkus.hibernate.orm.panache.Panache;
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/** The trigger ledger: one row per rule and downstream session, committed before Digdag is asked to start it. */
+@Entity
+@Table(name = "trigger_run")
+public class TriggerRun extends PanacheEntityBase {
+
+    public static final String PENDING = "pending";
+    public static final String STARTED = "started";
+    public static final String ALREADY_EXISTED = "already_existed";
+    public static final String RETRIED = "retried";
+    public static final String FAILED = "failed";
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    public Long id;
+
+    @Column(name = "rule_name")
+    public String ruleName;
+
+    @Column(name = "correlation_key")
+    public String correlationKey;
+
+    /** The downstream session time, with the offset of the rule's correlation zone. */
+    @Column(name = "downstream_session")
+    public String downstreamSession;
+
+    public String state;
+    public boolean manual;
+
+    @Column(name = "requested_by")
+    public String requestedBy;
+
+    @Column(name = "created_at", insertable = false, updatable = false)
+    public OffsetDateTime createdAt;
+
+    @Column(name = "upstream_finished_at")
+    public OffsetDateTime upstreamFinishedAt;
+
+    @Column(name = "started_at")
+    public OffsetDateTime startedAt;
+
+    @Column(name = "attempt_id")
+    public String attemptId;
+
+    @Column(name = "attempt_url")
+    public String attemptUrl;
+
+    public int tries;
+
+    @Column(name = "next_try_at")
+    public OffsetDateTime nextTryAt;
+
+    @Column(name = "last_error")
+    public String lastError;
+
+    /**
+     * Commits the intent to fire, once per rule and downstream session.
+     *
+     * @return the new run's id, or empty when the session already has a run
+     */
+    static Optional<Long> open(String rule, String key, String downstreamSession, Instant upstreamFinishedAt,
+                               boolean manual, String requestedBy, Instant nextTryAt) {
+        List<?> ids = Panache.getEntityManager().createNativeQuery(
+                        "INSERT INTO trigger_run (rule_name, correlation_key, downstream_session, state, manual, requested_by, "
+                                + "upstream_finished_at, next_try_at) "
+                                + "VALUES (:rule, :key, :session, '" + PENDING + "', :manual, :by, :finished, :next) "
+                                + "ON CONFLICT (rule_name, downstream_session) DO NOTHING RETURNING id")
+                .setParameter("rule", rule)
+                .setParameter("key", key)
+                .setParameter("session", downstreamSession)
+                .setParameter("manual", manual)
+                .setParameter("by", requestedBy)
+                .setParameter("finished", upstreamFinishedAt == null ? null : OffsetDateTime.ofInstant(upstreamFinishedAt, ZoneOffset.UTC))
+                .setParameter("next", OffsetDateTime.ofInstant(nextTryAt, ZoneOffset.UTC))
+                .getResultList();
+        return ids.isEmpty() ? Optional.empty() : Optional.of(((Number) ids.get(0)).longValue());
+    }
+
+    /** Locks a pending run for this transaction, or empty when it is not pending or another replica holds it. */
+    @SuppressWarnings("unchecked")
+    static Optional<TriggerRun> lockPending(long id) {
+        List<TriggerRun> rows = getEntityManager()
+                .createNativeQuery("SELECT * FROM trigger_run WHERE id = :id AND state = '" + PENDING + "' "
+                        + "FOR UPDATE SKIP LOCKED", TriggerRun.class)
+                .setParameter("id", id)
+                .getResultList();
+        return rows.stream().findFirst();
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Long> duePending(int limit) {
+        return ((List<Number>) getEntityManager()
+                .createNativeQuery("SELECT id FROM trigger_run WHERE state = '" + PENDING + "' AND next_try_at <= now() "
+                        + "ORDER BY next_try_at LIMIT :limit")
+                .setParameter("limit", limit)
+                .getResultList()).stream().map(Number::longValue).toList();
+    }
+
+    static Optional<TriggerRun> forKey(String rule, String key) {
+        return find("ruleName = ?1 and correlationKey = ?2", rule, key).firstResultOptional();
+    }
+}

@@ -1,0 +1,152 @@
+package io.baton.trigger;
+
+import io.baton.problem.ProblemException;
+import io.baton.rules.Rule;
+import io.baton.rules.RuleService;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Turns events into satisfied conditions and, when a rule's upstreams are met inside its window, into exactly one
+ * ledger row per rule and downstream session; {@link DownstreamStarter} then starts the downstream attempt.
+ */
+@ApplicationScoped
+public class TriggerService {
+
+    @Inject
+    RuleIndex index;
+
+    @Inject
+    RuleService rules;
+
+    @Inject
+    DownstreamStarter starter;
+
+    @Inject
+    TriggerConfig config;
+
+    @Inject
+    MeterRegistry registry;
+
+    private Counter consumed;
+    private Counter matched;
+
+    @PostConstruct
+    void metrics() {
+        consumed = registry.counter("baton.trigger.events.consumed");
+        matched = registry.counter("baton.trigger.events.matched");
+    }
+
+    /** Handles one event; safe to call again with the same event (it is recorded once). */
+    public void onEvent(UpstreamEvent event) {
+        consumed.increment();
+        List<RuleIndex.Candidate> candidates = index.match(event);
+        if (candidates.isEmpty()) {
+            return;
+        }
+        matched.increment();
+        List<Long> toStart = new ArrayList<>();
+        for (RuleIndex.Candidate candidate : candidates) {
+            Rule rule = candidate.rule();
+            if (predatesRule(rule, event)) {
+                continue;
+            }
+            String key = rule.correlation().key(event.sessionTimeIn(rule.correlation()));
+            QuarkusTransaction.requiringNew()
+                    .call(() -> satisfy(rule, candidate.upstream().id(), key, event))
+                    .ifPresent(toStart::add);
+        }
+        toStart.forEach(starter::start);
+    }
+
+    /** A new rule does not fire for upstreams that finished long before it existed (e.g. a replayed topic). */
+    private boolean predatesRule(Rule rule, UpstreamEvent event) {
+        return rule.createdAt() != null
+                && event.finishedAt().isBefore(rule.createdAt().toInstant().minus(config.historyGrace()));
+    }
+
+    private Optional<Long> satisfy(Rule rule, String upstreamId, String key, UpstreamEvent event) {
+        TriggerCondition.lock(rule.name(), key);
+        if (!TriggerCondition.record(rule.name(), key, upstreamId, event)) {
+            return Optional.empty();
+        }
+        Evaluation evaluation = Evaluation.of(rule, key, TriggerCondition.of(rule.name(), key));
+        if (!evaluation.ready()) {
+            return Optional.empty();
+        }
+        return TriggerRun.open(rule.name(), key, Evaluation.format(evaluation.downstreamSession(rule)),
+                evaluation.lastFinishedAt(), false, null, Instant.now().plus(config.resumeAfter()));
+    }
+
+    /** Fires a rule by hand for a session, through the same ledger: a session fires once, however it is asked. */
+    public TriggerRun fire(String ruleName, String session, String requestedBy) {
+        Rule rule = rules.get(ruleName);
+        String key = keyOf(rule, session);
+        OffsetDateTime downstream = rule.correlation().downstreamSessionTime(sessionTime(rule, session));
+        long runId = QuarkusTransaction.requiringNew().call(() -> {
+            TriggerCondition.lock(rule.name(), key);
+            return TriggerRun.open(rule.name(), key, Evaluation.format(downstream), null, true, requestedBy,
+                            Instant.now().plus(config.resumeAfter()))
+                    .orElseThrow(() -> ProblemException.conflict("rule '" + ruleName + "' already fired for session "
+                            + session, List.of()));
+        });
+        starter.start(runId);
+        return QuarkusTransaction.requiringNew().call(() -> TriggerRun.findById(runId));
+    }
+
+    /** Where the rule stands for a session: what is satisfied, what is missing, and the ledger row if it fired. */
+    public Explanation explain(String ruleName, String session) {
+        Rule rule = rules.get(ruleName);
+        String key = keyOf(rule, session);
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Evaluation evaluation = Evaluation.of(rule, key, TriggerCondition.of(rule.name(), key));
+            return Explanation.of(rule, evaluation, TriggerRun.forKey(rule.name(), key).orElse(null));
+        });
+    }
+
+    /** The rule's runs whose downstream session lies in [from, to). */
+    public List<Explanation> runs(String ruleName, OffsetDateTime from, OffsetDateTime to) {
+        Rule rule = rules.get(ruleName);
+        return QuarkusTransaction.requiringNew().call(() -> TriggerRun.<TriggerRun>list(
+                        "ruleName = ?1 order by createdAt desc", rule.name()).stream()
+                .filter(run -> inRange(OffsetDateTime.parse(run.downstreamSession), from, to))
+                .map(run -> Explanation.of(rule,
+                        Evaluation.of(rule, run.correlationKey, TriggerCondition.of(rule.name(), run.correlationKey)), run))
+                .toList());
+    }
+
+    private static boolean inRange(OffsetDateTime t, OffsetDateTime from, OffsetDateTime to) {
+        return (from == null || !t.isBefore(from)) && (to == null || t.isBefore(to));
+    }
+
+    /** The correlation key of a session given as a date ({@code 2026-11-24}) or a timestamp with offset. */
+    String keyOf(Rule rule, String session) {
+        return rule.correlation().key(sessionTime(rule, session));
+    }
+
+    /** A date is taken at 00:00 in the rule's correlation zone. */
+    static OffsetDateTime sessionTime(Rule rule, String session) {
+        if (session == null || session.isBlank()) {
+            throw ProblemException.invalid("session", "required: a date such as 2026-11-24 or a timestamp with offset");
+        }
+        try {
+            return session.length() == 10
+                    ? LocalDate.parse(session).atStartOfDay(rule.correlation().zoneId()).toOffsetDateTime()
+                    : OffsetDateTime.parse(session);
+        } catch (DateTimeParseException e) {
+            throw ProblemException.invalid("session", "not a date (2026-11-24) or a timestamp with offset: " + session);
+        }
+    }
+}

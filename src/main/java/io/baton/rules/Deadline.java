@@ -3,7 +3,7 @@ package io.baton.rules;
 import java.time.LocalTime;
 import java.time.ZoneId;
 
-/** The local time ({@code HH:mm}) in {@code zone} by which the rule should have fired for a session's day. */
+/** The local time ({@code HH:mm}, or {@code HH:mm:ss}) in {@code zone} by which the rule should have fired for a session's day. */
 public record Deadline(String time, String zone) {
 
     public LocalTime localTime() {

@@ -29,7 +29,7 @@ public class RuleValidator {
 
     /** Lower-case letters, digits and inner dashes, at most 63 characters (a DNS label). */
     static final Pattern SLUG = Pattern.compile("[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?");
-    private static final Pattern HH_MM = Pattern.compile("([01]\\d|2[0-3]):[0-5]\\d");
+    private static final Pattern HH_MM = Pattern.compile("([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?");
     private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
     private static final int MAX_NAME = 255;
     private static final int MAX_TEXT = 2000;
@@ -173,7 +173,7 @@ public class RuleValidator {
             return null;
         }
         if (deadline.time() == null || !HH_MM.matcher(deadline.time()).matches()) {
-            errors.add(new FieldError("deadline.time", "must be a local time HH:mm such as 07:00"));
+            errors.add(new FieldError("deadline.time", "must be a local time HH:mm (or HH:mm:ss) such as 07:00"));
         }
         String zone = deadline.zone() == null ? defaultZone : deadline.zone();
         zone(errors, "deadline.zone", zone);

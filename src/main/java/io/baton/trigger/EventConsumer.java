@@ -49,6 +49,11 @@ public class EventConsumer {
                 triggers.onEvent(event);
                 return;
             } catch (RuntimeException e) {
+                if (!isTransient(e)) {
+                    // A fault of this event (or a bug), not of the infrastructure: retrying would block the partition.
+                    LOG.errorf(e, "event %s of type %s cannot be processed and is skipped", event.id(), event.type());
+                    return;
+                }
                 LOG.warnf("event %s could not be processed, retrying in %d ms: %s", event.id(), delay, e.getMessage());
                 try {
                     Thread.sleep(delay);
@@ -59,6 +64,17 @@ public class EventConsumer {
                 delay = Math.min(delay * 2, 10_000);
             }
         }
+    }
+
+    /** Database and transaction failures pass (PostgreSQL down, a failover, a deadlock); others do not. */
+    static boolean isTransient(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException || t instanceof jakarta.persistence.PersistenceException
+                    || t instanceof jakarta.transaction.TransactionalException || t instanceof io.quarkus.narayana.jta.QuarkusTransactionException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Reads a CloudEvent (binary or structured); what is not one is logged and skipped. */

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 public class SlackNotifier {
 
     private static final Logger LOG = Logger.getLogger(SlackNotifier.class);
-    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([a-z_]+)}");
+    private static final Pattern VARIABLE = Pattern.compile("\\{([a-z_]+)}");
 
     @Inject
     RulesConfig rulesConfig;
@@ -36,7 +36,7 @@ public class SlackNotifier {
 
     private final HttpClient http = HttpClient.newHttpClient();
 
-    /** Replaces {@code ${name}} by its value; unknown variables stay as written. */
+    /** Replaces {@code {name}} by its value; unknown variables stay as written. */
     static String render(String template, Map<String, String> variables) {
         return VARIABLE.matcher(template).replaceAll(m -> Matcher.quoteReplacement(
                 variables.getOrDefault(m.group(1), m.group())));

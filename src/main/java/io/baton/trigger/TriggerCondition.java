@@ -51,7 +51,7 @@ public class TriggerCondition extends PanacheEntityBase {
     public OffsetDateTime satisfiedAt;
 
     /** Records the condition unless that upstream session is already recorded; true when it was new. */
-    static boolean record(String rule, String key, String upstreamId, UpstreamEvent event) {
+    static boolean record(String rule, String key, String upstreamId, UpstreamEvent event, OffsetDateTime sessionTime) {
         return Panache.getEntityManager().createNativeQuery(
                         "INSERT INTO trigger_condition (rule_name, correlation_key, upstream_id, upstream_session, "
                                 + "session_time, event_id, attempt_id, finished_at) "
@@ -60,8 +60,8 @@ public class TriggerCondition extends PanacheEntityBase {
                 .setParameter("rule", rule)
                 .setParameter("key", key)
                 .setParameter("upstream", upstreamId)
-                .setParameter("session", event.sessionTime().toInstant().toString())
-                .setParameter("sessionTime", event.sessionTime().toString())
+                .setParameter("session", sessionTime.toInstant().toString())
+                .setParameter("sessionTime", sessionTime.toString())
                 .setParameter("event", event.id())
                 .setParameter("attempt", event.attemptId())
                 .setParameter("finished", OffsetDateTime.ofInstant(event.finishedAt(), ZoneOffset.UTC))

@@ -38,15 +38,15 @@ public interface TriggerConfig {
 
     Slack slack();
 
-    /** Message templates; variables: ${rule}, ${team}, ${session}, ${missing}, ${deadline}, ${attempt_url}, ${error}. */
+    /** Message templates with {name} variables (not ${...}, which configuration would expand): {rule}, {team}, {session}, {missing}, {deadline}, {attempt_url}, {error}. */
     interface Slack {
-        @WithDefault(":alarm_clock: Rule *${rule}* (team ${team}) missed its deadline ${deadline} for session ${session}; still waiting for: ${missing}")
+        @WithDefault(":alarm_clock: Rule *{rule}* (team {team}) missed its deadline {deadline} for session {session}; still waiting for: {missing}")
         String deadlineMissedTemplate();
 
-        @WithDefault(":white_check_mark: Rule *${rule}* started its downstream for session ${session}: ${attempt_url}")
+        @WithDefault(":white_check_mark: Rule *{rule}* started its downstream for session {session}: {attempt_url}")
         String firedTemplate();
 
-        @WithDefault(":x: Rule *${rule}* could not start its downstream for session ${session}: ${error}")
+        @WithDefault(":x: Rule *{rule}* could not start its downstream for session {session}: {error}")
         String failedTemplate();
 
         @WithDefault("5s")

@@ -63,9 +63,9 @@ public class TriggerService {
             if (predatesRule(rule, event)) {
                 continue;
             }
-            String key = rule.correlation().key(event.sessionTimeIn(rule.correlation()));
+            OffsetDateTime sessionTime = event.sessionTimeIn(rule.correlation());
             QuarkusTransaction.requiringNew()
-                    .call(() -> satisfy(rule, candidate.upstream().id(), key, event))
+                    .call(() -> satisfy(rule, candidate.upstream().id(), sessionTime, event))
                     .ifPresent(toStart::add);
         }
         toStart.forEach(starter::start);
@@ -77,9 +77,10 @@ public class TriggerService {
                 && event.finishedAt().isBefore(rule.createdAt().toInstant().minus(config.historyGrace()));
     }
 
-    private Optional<Long> satisfy(Rule rule, String upstreamId, String key, UpstreamEvent event) {
+    private Optional<Long> satisfy(Rule rule, String upstreamId, OffsetDateTime sessionTime, UpstreamEvent event) {
+        String key = rule.correlation().key(sessionTime);
         TriggerCondition.lock(rule.name(), key);
-        if (!TriggerCondition.record(rule.name(), key, upstreamId, event)) {
+        if (!TriggerCondition.record(rule.name(), key, upstreamId, event, sessionTime)) {
             return Optional.empty();
         }
         Evaluation evaluation = Evaluation.of(rule, key, TriggerCondition.of(rule.name(), key));

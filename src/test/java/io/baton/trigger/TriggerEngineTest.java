@@ -1,0 +1,345 @@
+package io.baton.trigger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.baton.BatonTestServices;
+import io.baton.KafkaTestConsumer;
+import io.baton.TestTokens;
+import io.baton.digdag.Attempt;
+import io.baton.digdag.AttemptQuery;
+import io.baton.digdag.DigdagClients;
+import io.baton.emulator.DigdagEmulator;
+import io.baton.events.DigdagCompletion;
+import io.baton.events.EventsConfig;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+import static io.baton.KafkaTestConsumer.header;
+import static io.baton.emulator.TaskSpec.group;
+import static io.baton.emulator.TaskSpec.parallel;
+import static io.baton.emulator.TaskSpec.task;
+import static io.baton.emulator.WorkflowSpec.sequence;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+@QuarkusTest
+@TestProfile(TriggerTestProfile.class)
+@QuarkusTestResource(BatonTestServices.class)
+class TriggerEngineTest {
+
+    private static final OffsetDateTime DAY = OffsetDateTime.parse("2026-11-24T00:00:00+09:00");
+
+    @Inject
+    DigdagClients clients;
+
+    @Inject
+    TriggerService triggers;
+
+    @Inject
+    EventsConfig events;
+
+    @Inject
+    ObjectMapper mapper;
+
+    private final DigdagEmulator emulator = BatonTestServices.emulator();
+
+    /** The seed's three teams, under names no other test uses. */
+    private record World(String game, String eikaiwa, String bi) {
+    }
+
+    private World world() {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        World world = new World("game-" + suffix, "eikaiwa-" + suffix, "bi-" + suffix);
+        for (String team : List.of(world.game(), world.eikaiwa())) {
+            emulator.project(team).workflow("etl", "Asia/Tokyo", sequence(task("extract"),
+                    group("transform", parallel("parallel_group", task("clean_a"), task("clean_b"))), task("load")));
+        }
+        emulator.project(world.bi()).workflow("daily_report", "Asia/Tokyo", sequence(task("build"), task("publish")));
+        return world;
+    }
+
+    private static RequestSpecification as(String token) {
+        return given().auth().oauth2(token).contentType(ContentType.JSON);
+    }
+
+    private static Map<String, Object> digdag(String project, String task) {
+        Map<String, Object> condition = new HashMap<>(Map.of("server", "main", "project", project, "workflow", "etl"));
+        if (task != null) {
+            condition.put("task", task);
+        }
+        return Map.of("digdag", condition);
+    }
+
+    private static Map<String, Object> dailyReport(String name, World world) {
+        Map<String, Object> rule = new HashMap<>();
+        rule.put("name", name);
+        rule.put("team", "bi");
+        rule.put("upstreams", List.of(digdag(world.game(), "+etl+load"), digdag(world.eikaiwa(), "+etl+load")));
+        rule.put("correlation", Map.of("by", "session_date", "zone", "Asia/Tokyo"));
+        rule.put("action", new HashMap<>(Map.of("server", "main", "project", world.bi(), "workflow", "daily_report",
+                "params", Map.of("date", "${upstream.session_date}", "rule", "${rule.name}"))));
+        return rule;
+    }
+
+    private static String register(Map<String, Object> rule) {
+        String name = (String) rule.get("name");
+        as(TestTokens.writer("bi")).body(rule).put("/api/v1/rules/" + name).then().statusCode(201);
+        return name;
+    }
+
+    private static String unique(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private String runEtl(String project, OffsetDateTime session) {
+        String attempt = emulator.startAttempt(project, "etl", session, Map.of());
+        emulator.completeAll(attempt);
+        return attempt;
+    }
+
+    private List<Attempt> attempts(String project, String workflow) {
+        return clients.client("main").attempts(new AttemptQuery(project, workflow, true, null, 100));
+    }
+
+    private JsonNode explain(String rule, String session) {
+        return as(TestTokens.reader()).get("/api/v1/rules/" + rule + "/explain?session=" + session)
+                .then().statusCode(200).extract().as(JsonNode.class);
+    }
+
+    @Test
+    void theDailyReportStartsOnceAfterBothLoadsOfTheSameDayAndNotBefore() {
+        World world = world();
+        String rule = register(dailyReport(unique("bi-daily-report"), world));
+        try (KafkaTestConsumer triggerEvents = new KafkaTestConsumer(events.triggersTopic())) {
+            runEtl(world.game(), DAY);
+            await().atMost(Duration.ofSeconds(20)).until(() -> explain(rule, "2026-11-24").path("satisfied").size() == 1);
+            assertThat(explain(rule, "2026-11-24").path("missing")).hasSize(1);
+            assertThat(explain(rule, "2026-11-24").path("status").asText()).isEqualTo("waiting");
+            assertThat(attempts(world.bi(), "daily_report")).isEmpty();
+
+            runEtl(world.eikaiwa(), DAY);
+            await().atMost(Duration.ofSeconds(20)).until(() -> !attempts(world.bi(), "daily_report").isEmpty());
+            List<Attempt> started = attempts(world.bi(), "daily_report");
+            assertThat(started).hasSize(1);
+            assertThat(started.get(0).sessionTime()).isEqualTo(DAY);
+            assertThat(started.get(0).params().get("date").asText()).isEqualTo("2026-11-24");
+            assertThat(started.get(0).params().get("rule").asText()).isEqualTo(rule);
+
+            JsonNode explanation = explain(rule, "2026-11-24");
+            assertThat(explanation.path("status").asText()).isEqualTo("started");
+            assertThat(explanation.path("run").path("attemptId").asText()).isEqualTo(started.get(0).id());
+            as(TestTokens.reader()).get("/api/v1/rules/" + rule + "/runs?from=2026-11-24&to=2026-11-25").then()
+                    .statusCode(200).body("size()", equalTo(1)).body("[0].run.attemptId", equalTo(started.get(0).id()));
+
+            var records = triggerEvents.awaitRecords(rs -> rs.stream().anyMatch(r -> rule.equals(r.key())), Duration.ofSeconds(20));
+            assertThat(records.stream().filter(r -> rule.equals(r.key())).map(r -> header(r, "ce_type")))
+                    .containsExactly("io.baton.trigger.started");
+        }
+    }
+
+    @Test
+    void theSameEventTwiceAndTwoConsumersAtOnceStillFireOnce() throws Exception {
+        World world = world();
+        String rule = register(dailyReport(unique("twice"), world));
+        OffsetDateTime session = DAY.plusDays(3);
+        UpstreamEvent game = loadEvent(world.game(), session, "101");
+        UpstreamEvent eikaiwa = loadEvent(world.eikaiwa(), session, "102");
+
+        triggers.onEvent(game);
+        triggers.onEvent(game);
+        // Two consumers deliver the second upstream at the same moment (e.g. after a rebalance).
+        CompletableFuture<Void> first = CompletableFuture.runAsync(() -> triggers.onEvent(eikaiwa));
+        CompletableFuture<Void> second = CompletableFuture.runAsync(() -> triggers.onEvent(eikaiwa));
+        CompletableFuture.allOf(first, second).get();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !attempts(world.bi(), "daily_report").isEmpty());
+        assertThat(attempts(world.bi(), "daily_report")).hasSize(1);
+        long conditions = QuarkusTransaction.requiringNew().call(() -> TriggerCondition.count("ruleName", rule));
+        long runs = QuarkusTransaction.requiringNew().call(() -> TriggerRun.count("ruleName", rule));
+        assertThat(conditions).isEqualTo(2);
+        assertThat(runs).isEqualTo(1);
+    }
+
+    private static UpstreamEvent loadEvent(String project, OffsetDateTime session, String attemptId) {
+        Instant finished = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        DigdagCompletion completion = new DigdagCompletion("main", project, "etl", "+etl+load", attemptId, "1",
+                DigdagCompletion.formatSessionTime(session), session.toLocalDate(), "success", null, finished, finished,
+                "http://digdag/attempts/" + attemptId, null);
+        return UpstreamEvent.of(completion.eventId(), completion);
+    }
+
+    @Test
+    void anAnyRuleFiresOnAnExternalEventPostedToBaton() {
+        World world = world();
+        String type = "com.example.crm." + UUID.randomUUID().toString().substring(0, 6);
+        Map<String, Object> rule = dailyReport(unique("crm"), world);
+        rule.put("match", "any");
+        rule.put("upstreams", List.of(digdag(world.game(), "+etl+load"), Map.of("event", Map.of("type", type, "subject", "daily"))));
+        String name = register(rule);
+
+        Map<String, Object> event = Map.of("specversion", "1.0", "id", UUID.randomUUID().toString(), "type", type,
+                "source", "urn:crm", "subject", "daily", "data", Map.of("sessionDate", "2026-11-20"));
+        given().contentType(ContentType.JSON).body(event).post("/api/v1/events").then().statusCode(401);
+        as(TestTokens.writer("crm")).body(event).post("/api/v1/events").then().statusCode(202);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> !attempts(world.bi(), "daily_report").isEmpty());
+        assertThat(attempts(world.bi(), "daily_report")).singleElement()
+                .extracting(Attempt::sessionTime).isEqualTo(OffsetDateTime.parse("2026-11-20T00:00:00+09:00"));
+        assertThat(explain(name, "2026-11-20").path("status").asText()).isEqualTo("started");
+
+        Map<String, Object> bad = new HashMap<>(event);
+        bad.remove("type");
+        as(TestTokens.writer("crm")).body(bad).post("/api/v1/events").then().statusCode(400)
+                .body("errors[0].field", equalTo("type"));
+    }
+
+    @Test
+    void hourlyUpstreamsFireTheDailyDownstreamOnlyAfterAllTwentyFourHours() {
+        World world = world();
+        String hourly = "hourly-" + UUID.randomUUID().toString().substring(0, 8);
+        emulator.project(hourly).workflow("etl", "Asia/Tokyo", sequence(task("load")));
+        Map<String, Object> rule = dailyReport(unique("hourly"), world);
+        rule.put("upstreams", List.of(digdag(hourly, null)));
+        rule.put("correlation", Map.of("by", "session_date", "zone", "Asia/Tokyo", "upstreamEvery", "PT1H"));
+        String name = register(rule);
+
+        for (int hour = 0; hour < 23; hour++) {
+            runEtl(hourly, DAY.plusHours(hour));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> explain(name, "2026-11-24").path("satisfied").size() == 23);
+        assertThat(attempts(world.bi(), "daily_report")).isEmpty();
+
+        runEtl(hourly, DAY.plusHours(23));
+        await().atMost(Duration.ofSeconds(20)).until(() -> !attempts(world.bi(), "daily_report").isEmpty());
+        assertThat(attempts(world.bi(), "daily_report")).singleElement().extracting(Attempt::sessionTime).isEqualTo(DAY);
+    }
+
+    @Test
+    void upstreamsFurtherApartThanTheWindowDoNotFire() {
+        World world = world();
+        Map<String, Object> rule = dailyReport(unique("window"), world);
+        rule.put("window", "PT1H");
+        String name = register(rule);
+        OffsetDateTime session = DAY.plusDays(5);
+
+        runEtl(world.game(), session);
+        await().atMost(Duration.ofSeconds(20)).until(() -> explain(name, "2026-11-29").path("satisfied").size() == 1);
+        emulator.advanceClock(Duration.ofHours(2));
+        runEtl(world.eikaiwa(), session);
+        await().atMost(Duration.ofSeconds(20)).until(() -> explain(name, "2026-11-29").path("satisfied").size() == 2);
+        assertThat(explain(name, "2026-11-29").path("status").asText()).isEqualTo("window_expired");
+        assertThat(attempts(world.bi(), "daily_report")).isEmpty();
+    }
+
+    @Test
+    void aFailedDownstreamSessionIsResumedFromItsFailedTasks() {
+        World world = world();
+        Map<String, Object> rule = dailyReport(unique("resume"), world);
+        ((Map<String, Object>) rule.get("action")).put("ifFailed", "resume_failed");
+        String name = register(rule);
+        OffsetDateTime session = DAY.plusDays(7);
+        String failed = emulator.startAttempt(world.bi(), "daily_report", session, Map.of());
+        emulator.completeTask(failed, "+daily_report+build");
+        emulator.failTask(failed, "+daily_report+publish", "upstream data was late");
+
+        runEtl(world.game(), session);
+        runEtl(world.eikaiwa(), session);
+        await().atMost(Duration.ofSeconds(20)).until(() -> attempts(world.bi(), "daily_report").size() == 2);
+        Attempt resumed = attempts(world.bi(), "daily_report").stream().filter(a -> !a.id().equals(failed)).findFirst().orElseThrow();
+        assertThat(resumed.index()).isEqualTo(2);
+        assertThat(resumed.retryAttemptName()).startsWith("baton-run-");
+        // Resuming copies the task that had succeeded, and runs only the failed one again.
+        assertThat(emulator.tasks(resumed.id())).anyMatch(t -> t.fullName().equals("+daily_report+build") && t.state().equals("success"));
+        assertThat(explain(name, "2026-12-01").path("status").asText()).isEqualTo("retried");
+    }
+
+    @Test
+    void aStartCutShortByACrashIsResumedAndStillMakesOneAttempt() {
+        World world = world();
+        String name = register(dailyReport(unique("crash"), world));
+        OffsetDateTime reachedDigdag = DAY.plusDays(10);
+        OffsetDateTime neverCalled = DAY.plusDays(11);
+        // Before the crash, the first start had reached Digdag; the second had not been sent.
+        emulator.startAttempt(world.bi(), "daily_report", reachedDigdag, Map.of());
+        QuarkusTransaction.requiringNew().run(() -> {
+            TriggerRun.open(name, "2026-12-04", DigdagCompletion.formatSessionTime(reachedDigdag), Instant.now(), false, null, Instant.now());
+            TriggerRun.open(name, "2026-12-05", DigdagCompletion.formatSessionTime(neverCalled), Instant.now(), false, null, Instant.now());
+        });
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> attempts(world.bi(), "daily_report").size() == 2);
+        assertThat(attempts(world.bi(), "daily_report")).extracting(Attempt::sessionTime)
+                .containsExactlyInAnyOrder(reachedDigdag, neverCalled);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(explain(name, "2026-12-04").path("status").asText()).isEqualTo("already_existed");
+            assertThat(explain(name, "2026-12-05").path("status").asText()).isEqualTo("started");
+        });
+    }
+
+    @Test
+    void theOwningTeamFiresByHandOnceThroughTheSameLedger() {
+        World world = world();
+        String name = register(dailyReport(unique("manual"), world));
+        as(TestTokens.writer("game")).post("/api/v1/rules/" + name + "/fire?session=2026-11-30").then().statusCode(403);
+        as(TestTokens.writer("bi")).post("/api/v1/rules/" + name + "/fire?session=30-11-2026").then().statusCode(400);
+        as(TestTokens.writer("bi")).post("/api/v1/rules/" + name + "/fire?session=2026-11-30").then().statusCode(201)
+                .body("status", equalTo("started"));
+        as(TestTokens.writer("bi")).post("/api/v1/rules/" + name + "/fire?session=2026-11-30").then().statusCode(409);
+        assertThat(attempts(world.bi(), "daily_report")).singleElement().extracting(Attempt::sessionTime)
+                .isEqualTo(OffsetDateTime.parse("2026-11-30T00:00:00+09:00"));
+    }
+
+    @Test
+    void aMissedDeadlineRaisesOneAlertNamingTheMissingUpstreamAndPostsToSlack() {
+        World world = world();
+        Map<String, Object> rule = dailyReport(unique("deadline"), world);
+        LocalTime due = LocalTime.now(ZoneOffset.UTC).plusSeconds(3);
+        if (due.isBefore(LocalTime.of(0, 0, 10))) {
+            due = LocalTime.of(0, 0, 15); // keep the deadline on today's date around midnight
+        }
+        rule.put("deadline", Map.of("time", due.format(DateTimeFormatter.ofPattern("HH:mm:ss")), "zone", "UTC"));
+        rule.put("correlation", Map.of("by", "session_date", "zone", "UTC"));
+        rule.put("notify", Map.of("slack", "bi-alerts"));
+        String name = register(rule);
+
+        try (KafkaTestConsumer alerts = new KafkaTestConsumer(events.alertsTopic())) {
+            alerts.awaitRecords(rs -> rs.stream().anyMatch(r -> name.equals(r.key())), Duration.ofSeconds(30));
+            var mine = alerts.drain(Duration.ofSeconds(3)).stream().filter(r -> name.equals(r.key())).toList();
+            assertThat(mine).hasSize(1);
+            assertThat(header(mine.get(0), "ce_type")).isEqualTo("io.baton.rule.deadline-missed");
+            JsonNode data = read(mine.get(0).value());
+            assertThat(data.path("missing")).extracting(JsonNode::asText).hasSize(2);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> SlackStub.get().messages().stream()
+                .anyMatch(m -> m.contains(name) && m.contains("missed its deadline")));
+    }
+
+    private JsonNode read(String json) {
+        try {
+            return mapper.readTree(json);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}

@@ -206,6 +206,20 @@ class RulesApiTest {
     }
 
     @Test
+    void theDocumentedExamplesAreValidRules() {
+        for (String example : List.of(RuleExamples.BI_DAILY_REPORT, RuleExamples.RESUME_FAILED)) {
+            as(TestTokens.reader()).body(example).post("/api/v1/rules:validate").then().statusCode(200);
+        }
+        as(TestTokens.reader()).body(RuleExamples.BI_DAILY_REPORT).post("/api/v1/rules:validate").then()
+                .body("upstreams.id", contains("game-load", "eikaiwa-load"))
+                .body("correlation.zone", equalTo("Asia/Tokyo"))
+                .body("deadline.time", equalTo("07:00"));
+        as(TestTokens.reader()).body(RuleExamples.RESUME_FAILED).post("/api/v1/rules:validate").then()
+                .body("action.ifFailed", equalTo("resume_failed"))
+                .body("upstreams[0].id", equalTo("game-etl"));
+    }
+
+    @Test
     void validateIsADryRun() {
         String name = RuleBodies.unique("dry");
         as(TestTokens.reader()).body(RuleBodies.rule(name, "bi", "game", "bi")).post("/api/v1/rules:validate")

@@ -35,7 +35,10 @@ public class ProblemMappers {
         return respond(e.toProblem(path(uri)));
     }
 
-    /** Jackson rethrows these as they are: unknown fields, wrong types, bad enum values, an empty body. */
+    /**
+     * Jackson rethrows these as they are: unknown fields, wrong types, bad enum values, an empty body. The priority puts
+     * this ahead of Quarkus' built-in mapper for the same type.
+     */
     @ServerExceptionMapper(priority = 1)
     public Response mismatchedInput(MismatchedInputException e, UriInfo uri) {
         return respond(fromJson(e, uri));

@@ -35,5 +35,8 @@ class ProblemMappersTest {
                 .body("detail", equalTo("unexpected error; the server log has the details"))
                 .body(not(containsString("secret")))
                 .body(not(containsString("IllegalStateException")));
+        given().get("/test/failing/lost-race").then().statusCode(409)
+                .contentType("application/problem+json")
+                .body("type", equalTo(ProblemException.CONFLICT));
     }
 }

@@ -35,7 +35,10 @@ public class ProblemMappers {
         return respond(e.toProblem(path(uri)));
     }
 
-    /** Jackson rethrows these as they are: unknown fields, wrong types, bad enum values, an empty body. */
+    /**
+     * Jackson rethrows these as they are: unknown fields, wrong types, bad enum values, an empty body. The priority puts
+     * this ahead of Quarkus' built-in mapper for the same type.
+     */
     @ServerExceptionMapper(priority = 1)
     public Response mismatchedInput(MismatchedInputException e, UriInfo uri) {
         return respond(fromJson(e, uri));
@@ -46,17 +49,9 @@ public class ProblemMappers {
         if (e.getCause() instanceof JsonProcessingException json) {
             return respond(fromJson(json, uri));
         }
-        Response original = e.getResponse();
-        Response.StatusType status = original.getStatusInfo();
-        Response.ResponseBuilder response = respondBuilder(new Problem("about:blank", status.getReasonPhrase(),
-                status.getStatusCode(), detail(e, status), path(uri), List.of()));
-        // Keep the headers that tell the client how to go on, e.g. Allow on a 405.
-        for (String header : List.of(HttpHeaders.ALLOW, HttpHeaders.WWW_AUTHENTICATE, HttpHeaders.RETRY_AFTER)) {
-            if (original.getHeaderString(header) != null) {
-                response.header(header, original.getHeaderString(header));
-            }
-        }
-        return response.build();
+        Response.StatusType status = e.getResponse().getStatusInfo();
+        return respond(new Problem("about:blank", status.getReasonPhrase(), status.getStatusCode(),
+                detail(e, status), path(uri), List.of()));
     }
 
     @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class})
@@ -152,11 +147,11 @@ public class ProblemMappers {
         return message == null || message.startsWith("HTTP " + status.getStatusCode()) ? null : message;
     }
 
-    static String path(UriInfo uri) {
+    private static String path(UriInfo uri) {
         return uri == null ? null : uri.getRequestUri().getRawPath();
     }
 
-    static Response respond(Problem problem) {
+    private static Response respond(Problem problem) {
         return respondBuilder(problem).build();
     }
 

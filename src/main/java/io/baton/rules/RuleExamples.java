@@ -17,7 +17,8 @@ final class RuleExamples {
               "window": "PT12H",
               "deadline": {"time": "07:00", "zone": "Asia/Tokyo"},
               "action": {"server": "main", "project": "bi", "workflow": "daily_report",
-                         "params": {"report_date": "${upstream.session_date}"}}
+                         "params": {"report_date": "${upstream.session_date}"}},
+              "notify": {"slack": "bi-alerts"}
             }""";
 
     static final String RESUME_FAILED = """

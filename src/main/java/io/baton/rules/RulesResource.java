@@ -32,6 +32,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponseSchema;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -44,10 +45,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Authenticated
 @CustomDeserialization(StrictJson.class)
 @Tag(name = "Rules", description = "Dependency rules: when upstreams succeeded for the same session, start a workflow")
-@APIResponse(responseCode = "400", description = "Invalid request; one entry per bad field",
-        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-@APIResponse(responseCode = "401", description = "No valid bearer token",
-        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class RulesResource {
 
     private static final String MERGE_PATCH = "application/merge-patch+json";
@@ -81,7 +78,9 @@ public class RulesResource {
     @RequestBody(required = true, content = @Content(schema = @Schema(implementation = Rule.class), examples = {
             @ExampleObject(name = "bi-daily-report", value = RuleExamples.BI_DAILY_REPORT),
             @ExampleObject(name = "resume-failed", value = RuleExamples.RESUME_FAILED)}))
-    @APIResponse(responseCode = "201", description = "Created")
+    @APIResponseSchema(value = Rule.class, responseCode = "201", responseDescription = "Created")
+    @APIResponse(responseCode = "400", description = "Invalid rule; one entry per bad field",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "The name is taken",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response create(Rule body) {
@@ -102,6 +101,7 @@ public class RulesResource {
     @GET
     @Path("rules/{name}")
     @Operation(summary = "Read a rule")
+    @APIResponseSchema(value = Rule.class, responseCode = "200", responseDescription = "The rule; ETag = version")
     @APIResponse(responseCode = "404", description = "No such rule",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response get(@PathParam("name") String name) {
@@ -116,8 +116,10 @@ public class RulesResource {
     @Operation(summary = "Create or replace a rule (idempotent)")
     @RequestBody(required = true, content = @Content(schema = @Schema(implementation = Rule.class), examples =
             @ExampleObject(name = "bi-daily-report", value = RuleExamples.BI_DAILY_REPORT)))
-    @APIResponse(responseCode = "200", description = "Replaced, or unchanged")
+    @APIResponseSchema(value = Rule.class, responseCode = "200", responseDescription = "Replaced, or unchanged")
     @APIResponse(responseCode = "201", description = "Created")
+    @APIResponse(responseCode = "400", description = "Invalid rule; one entry per bad field",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "If-Match or version is stale",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response put(@PathParam("name") String name,
@@ -134,6 +136,7 @@ public class RulesResource {
     @Consumes({MediaType.APPLICATION_JSON, MERGE_PATCH})
     @RolesAllowed({Caller.WRITER, Caller.ADMIN})
     @Operation(summary = "Enable or disable a rule")
+    @APIResponseSchema(value = Rule.class, responseCode = "200", responseDescription = "The rule")
     @RequestBody(required = true, content = @Content(schema = @Schema(implementation = RuleEnablement.class),
             examples = @ExampleObject(name = "disable", value = RuleExamples.ENABLEMENT)))
     public Response setEnabled(@PathParam("name") String name, @HeaderParam(HttpHeaders.IF_MATCH) String ifMatch,

@@ -9,10 +9,16 @@ import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.endsWith;
@@ -127,6 +133,34 @@ class RulesApiTest {
     }
 
     @Test
+    void concurrentWritersOfTheSameVersionGetOneWinner() throws Exception {
+        String name = RuleBodies.unique("race");
+        as(TestTokens.writer("bi")).body(RuleBodies.rule(name, "bi", "game", "bi")).post("/api/v1/rules")
+                .then().statusCode(201);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Integer>> statuses = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                Map<String, Object> rule = RuleBodies.rule(name, "bi", "game", "bi");
+                rule.put("description", "writer " + i);
+                rule.put("version", 0);
+                statuses.add(pool.submit(() -> as(TestTokens.writer("bi")).body(rule).put("/api/v1/rules/" + name)
+                        .statusCode()));
+            }
+            List<Integer> codes = new ArrayList<>();
+            for (Future<Integer> status : statuses) {
+                codes.add(status.get(30, TimeUnit.SECONDS));
+            }
+            assertThat(codes).containsOnly(200, 409);
+            assertThat(codes).filteredOn(code -> code == 200).hasSize(1);
+        } finally {
+            pool.shutdownNow();
+        }
+        as(TestTokens.reader()).get("/api/v1/rules/" + name).then().body("version", is(1));
+        as(TestTokens.reader()).get("/api/v1/rules/" + name + "/history").then().body("total", is(2));
+    }
+
+    @Test
     void postOfATakenNameIsAConflict() {
         String name = RuleBodies.unique("taken");
         as(TestTokens.writer("bi")).body(RuleBodies.rule(name, "bi", "game", "bi")).post("/api/v1/rules")
@@ -203,6 +237,20 @@ class RulesApiTest {
                 .get("/api/v1/rules/" + name + "/history").then()
                 .body("items.action", contains("create"));
         as(TestTokens.reader()).get("/api/v1/rules/never-existed/history").then().statusCode(404);
+    }
+
+    @Test
+    void theDocumentedExamplesAreValidRules() {
+        for (String example : List.of(RuleExamples.BI_DAILY_REPORT, RuleExamples.RESUME_FAILED)) {
+            as(TestTokens.reader()).body(example).post("/api/v1/rules:validate").then().statusCode(200);
+        }
+        as(TestTokens.reader()).body(RuleExamples.BI_DAILY_REPORT).post("/api/v1/rules:validate").then()
+                .body("upstreams.id", contains("game-load", "eikaiwa-load"))
+                .body("correlation.zone", equalTo("Asia/Tokyo"))
+                .body("deadline.time", equalTo("07:00"));
+        as(TestTokens.reader()).body(RuleExamples.RESUME_FAILED).post("/api/v1/rules:validate").then()
+                .body("action.ifFailed", equalTo("resume_failed"))
+                .body("upstreams[0].id", equalTo("game-etl"));
     }
 
     @Test

@@ -43,26 +43,11 @@ public class BatonTestServices implements QuarkusTestResourceLifecycleManager {
 
     private static DigdagEmulator emulator;
 
-    /**
-     * A second Kafka broker that tests may stop and start (outage tests) without disturbing the shared one; a test
-     * profile asks for it with the init argument {@code kafka=dedicated}.
-     */
-    public static final String DEDICATED_KAFKA = "127.0.0.1:19092";
-
     private String database;
-    private boolean dedicatedKafka;
-
-    @Override
-    public void init(Map<String, String> initArgs) {
-        dedicatedKafka = "dedicated".equals(initArgs.get("kafka"));
-    }
 
     @Override
     public Map<String, String> start() {
-        ensureServices();
-        if (dedicatedKafka) {
-            dedicatedKafka("kafka-up");
-        }
+        services("up");
         database = "baton_" + RUN_ID + "_" + System.nanoTime() % 100000;
         execute("postgres", "CREATE DATABASE " + database);
 
@@ -70,7 +55,7 @@ public class BatonTestServices implements QuarkusTestResourceLifecycleManager {
         config.put("quarkus.datasource.jdbc.url", "jdbc:postgresql://" + PG_HOST + "/" + database);
         config.put("quarkus.datasource.username", PG_USER);
         config.put("quarkus.datasource.password", PG_PASSWORD);
-        config.put("kafka.bootstrap.servers", dedicatedKafka ? DEDICATED_KAFKA : KAFKA);
+        config.put("kafka.bootstrap.servers", KAFKA);
         config.put("mp.messaging.incoming.trigger-events.group.id", "baton-trigger-" + RUN_ID);
         config.put("baton.events.topic", topic("baton.digdag.events"));
         config.put("baton.events.triggers-topic", topic("baton.triggers"));
@@ -94,29 +79,18 @@ public class BatonTestServices implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
-        if (dedicatedKafka) {
-            dedicatedKafka("kafka-down");
-        }
         if (database != null) {
             execute("postgres", "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
         }
     }
 
-    private static void ensureServices() {
-        services(Map.of(), "up");
-    }
-
-    /** Starts ({@code kafka-up}) or stops ({@code kafka-down}) the dedicated broker. */
-    public static void dedicatedKafka(String command) {
-        services(Map.of("BATON_KAFKA_PORT", "19092", "BATON_KAFKA_CONTROLLER_PORT", "19093",
-                "BATON_SERVICES_HOME", Path.of("target", "dedicated-kafka").toAbsolutePath().toString()), command);
-    }
-
-    private static void services(Map<String, String> environment, String command) {
+    /**
+     * Runs {@code scripts/services.sh} with a command: {@code up}, or {@code kafka-down} / {@code kafka-up} for an
+     * outage test (the broker must have been started by the script, as in CI).
+     */
+    public static void services(String command) {
         try {
-            ProcessBuilder builder = new ProcessBuilder("bash", "scripts/services.sh", command).inheritIO();
-            builder.environment().putAll(environment);
-            Process process = builder.start();
+            Process process = new ProcessBuilder("bash", "scripts/services.sh", command).inheritIO().start();
             if (process.waitFor() != 0) {
                 throw new IllegalStateException("scripts/services.sh " + command + " failed");
             }

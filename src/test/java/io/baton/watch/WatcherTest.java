@@ -7,6 +7,7 @@ import io.baton.KafkaTestConsumer;
 import io.baton.digdag.Task;
 import io.baton.emulator.DigdagEmulator;
 import io.baton.events.EventsConfig;
+import io.baton.events.OutboxEvent;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -166,6 +167,28 @@ class WatcherTest {
             assertThat(records).extracting(r -> header(r, "ce_id")).doesNotHaveDuplicates();
             assertThat(records.stream().filter(r -> data(r).has("task")).map(r -> data(r).get("task").asText()).toList())
                     .containsExactlyInAnyOrderElementsOf(emulator.tasks(attempt).stream().map(Task::fullName).toList());
+        }
+    }
+
+    @Test
+    void eventsWaitInTheOutboxWhileKafkaIsDownAndAllArriveOnceWhenItIsBack() {
+        String project = etlProject();
+        try (KafkaTestConsumer consumer = new KafkaTestConsumer(events.topic())) {
+            String attempt = emulator.startAttempt(project, "etl", SESSION, Map.of());
+            awaitFollowed(attempt);
+            BatonTestServices.services("kafka-down");
+            try {
+                emulator.completeAll(attempt);
+                int expected = emulator.tasks(attempt).size() + 1;
+                await().atMost(Duration.ofSeconds(20)).until(() -> QuarkusTransaction.requiringNew().call(() ->
+                        OutboxEvent.count("recordKey = ?1 and sentAt is null", key(project))) == expected);
+            } finally {
+                BatonTestServices.services("kafka-up");
+            }
+            List<ConsumerRecord<String, String>> records = eventsOf(consumer, project, "io.baton.digdag.attempt.succeeded");
+            assertThat(records).extracting(r -> header(r, "ce_id")).doesNotHaveDuplicates();
+            assertThat(records).hasSize(emulator.tasks(attempt).size() + 1);
+            assertThat(records).extracting(r -> header(r, "ce_type")).last().isEqualTo("io.baton.digdag.attempt.succeeded");
         }
     }
 

@@ -14,6 +14,7 @@ import org.jboss.logging.Logger;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -105,7 +106,7 @@ public class EventConsumer {
         OffsetDateTime sessionTime = data.hasNonNull("sessionTime") ? OffsetDateTime.parse(data.get("sessionTime").asText()) : null;
         LocalDate sessionDate = data.hasNonNull("sessionDate") ? LocalDate.parse(data.get("sessionDate").asText()) : null;
         if (sessionTime == null && sessionDate == null) {
-            sessionTime = OffsetDateTime.ofInstant(time, java.time.ZoneOffset.UTC);
+            sessionTime = OffsetDateTime.ofInstant(time, ZoneOffset.UTC);
         }
         return new UpstreamEvent(ce.getId(), ce.getType(), ce.getSubject().orElse(null), null, sessionTime, sessionDate, time);
     }

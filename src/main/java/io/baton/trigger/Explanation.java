@@ -3,11 +3,8 @@ package io.baton.trigger;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.baton.rules.Rule;
 
-import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * Why a rule has or has not fired for a correlation key: the satisfied upstreams with when and by which session,

@@ -16,7 +16,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -330,9 +332,9 @@ class ServerWatcher {
                 children.computeIfAbsent(task.parentId(), k -> new ArrayList<>()).add(task);
             }
         }
-        Map<String, Integer> postOrder = new java.util.HashMap<>();
-        java.util.ArrayDeque<Task> stack = new java.util.ArrayDeque<>();
-        java.util.Set<String> expanded = new HashSet<>();
+        Map<String, Integer> postOrder = new HashMap<>();
+        ArrayDeque<Task> stack = new ArrayDeque<>();
+        Set<String> expanded = new HashSet<>();
         for (int r = roots.size() - 1; r >= 0; r--) {
             stack.push(roots.get(r));
         }

@@ -9,14 +9,17 @@ import io.baton.events.EventOutbox;
 import io.baton.events.EventsConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
+import io.quarkus.scheduler.ScheduledExecution;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;
@@ -64,6 +67,34 @@ public class WatchService {
 
     private final Map<String, ServerWatcher> watchers = new LinkedHashMap<>();
     private final Map<String, ServerStatus> statuses = new ConcurrentHashMap<>();
+    private final Map<String, ApiTime> apiTimes = new ConcurrentHashMap<>();
+
+    /**
+     * Digdag API time (sum of the client's response times) per second of wall time, between the last two cycles: the
+     * load Baton puts on a Digdag server, in the unit its operators think in.
+     */
+    private final class ApiTime {
+        final String server;
+        double lastTotalSeconds;
+        long lastNanos = System.nanoTime();
+        volatile double perSecond;
+
+        ApiTime(String server) {
+            this.server = server;
+        }
+
+        void update() {
+            double total = registry.find("baton.digdag.requests").tag("server", server).timers().stream()
+                    .mapToDouble(t -> t.totalTime(TimeUnit.SECONDS)).sum();
+            long now = System.nanoTime();
+            double elapsed = (now - lastNanos) / 1e9;
+            if (elapsed > 0) {
+                perSecond = (total - lastTotalSeconds) / elapsed;
+            }
+            lastTotalSeconds = total;
+            lastNanos = now;
+        }
+    }
 
     /** What the last cycle of a server found, for readiness and metrics. */
     public record ServerStatus(boolean leader, boolean reachable, String error, Instant at) {
@@ -74,8 +105,11 @@ public class WatchService {
         for (String name : clients.serverNames()) {
             DigdagClient client = clients.client(name);
             watchers.put(name, new ServerWatcher(client, config, interest, completion -> publish(client, completion), mapper));
-            registry.gauge("baton.watch.followed.attempts", io.micrometer.core.instrument.Tags.of("server", name),
-                    watchers.get(name), ServerWatcher::followedCount);
+            registry.gauge("baton.watch.followed.attempts", Tags.of("server", name), watchers.get(name),
+                    ServerWatcher::followedCount);
+            ApiTime apiTime = new ApiTime(name);
+            apiTimes.put(name, apiTime);
+            registry.gauge("baton.digdag.api.time.per.second", Tags.of("server", name), apiTime, t -> t.perSecond);
         }
     }
 
@@ -112,6 +146,7 @@ public class WatchService {
             statuses.put(server, new ServerStatus(true, false, e.getMessage(), Instant.now()));
         } finally {
             sample.stop(registry.timer("baton.watch.poll", "server", server));
+            apiTimes.get(server).update();
         }
     }
 
@@ -144,13 +179,13 @@ public class WatchService {
         }
     }
 
-    @jakarta.inject.Singleton
+    @Singleton
     public static class WatchDisabled implements Scheduled.SkipPredicate {
         @Inject
         WatchConfig config;
 
         @Override
-        public boolean test(io.quarkus.scheduler.ScheduledExecution execution) {
+        public boolean test(ScheduledExecution execution) {
             return !config.enabled();
         }
     }

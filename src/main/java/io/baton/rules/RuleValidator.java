@@ -40,6 +40,9 @@ public class RuleValidator {
     @Inject
     RulesConfig config;
 
+    @Inject
+    DigdagReferences digdagReferences;
+
     /** @return the rule with every default filled in; fails with a 400 listing each bad field */
     public Rule normalize(Rule rule) {
         if (rule == null) {
@@ -64,9 +67,13 @@ public class RuleValidator {
         if (!errors.isEmpty()) {
             throw ProblemException.invalid(errors);
         }
-        return new Rule(rule.name(), rule.team(), rule.description(), rule.enabled() == null || rule.enabled(),
+        Rule normalized = new Rule(rule.name(), rule.team(), rule.description(), rule.enabled() == null || rule.enabled(),
                 upstreams, rule.match() == null ? Match.ALL : rule.match(), correlation, window, deadline, action,
                 notification, rule.version(), null, null, null, null);
+        if (config.verifyAgainstDigdag()) {
+            digdagReferences.verify(normalized);
+        }
+        return normalized;
     }
 
     private List<Upstream> upstreams(List<FieldError> errors, List<Upstream> upstreams) {

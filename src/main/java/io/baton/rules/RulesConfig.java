@@ -22,6 +22,10 @@ public interface RulesConfig {
     @WithDefault("500")
     int maxPageSize();
 
+    /** Whether the projects and workflows a rule names must exist on their Digdag servers when it is written. */
+    @WithDefault("false")
+    boolean verifyAgainstDigdag();
+
     /** The most upstream conditions one rule may have. */
     @WithDefault("50")
     int maxUpstreams();

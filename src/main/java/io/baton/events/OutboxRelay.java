@@ -175,7 +175,7 @@ public class OutboxRelay {
         }
     }
 
-    @Scheduled(every = "10m", delayed = "1m")
+    @Scheduled(every = "10m", delayed = "1m", skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void purgeSent() {
         OffsetDateTime before = OffsetDateTime.now().minus(config.relay().retention());
         QuarkusTransaction.requiringNew().run(() -> OutboxEvent.delete("sentAt < ?1", before));

@@ -28,7 +28,7 @@ public class DeadlineWatch {
     TriggerOutcomes outcomes;
 
     @Scheduled(every = "${baton.trigger.deadline-check-interval:30s}", delayed = "5s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     public void check() {
         Instant now = Instant.now();
         for (Rule rule : index.rules()) {

@@ -72,7 +72,8 @@ public class DownstreamStarter {
     }
 
     /** Picks up runs left pending: transient failures due for another try, or a start cut short by a crash. */
-    @Scheduled(every = "1s", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "1s", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void resumePending() {
         List<Long> due = QuarkusTransaction.requiringNew().call(() -> TriggerRun.duePending(100));
         due.forEach(this::start);

@@ -52,7 +52,7 @@ public class RuleIndex implements TaskInterest {
         rebuild();
     }
 
-    @Scheduled(every = "1m", delayed = "1m")
+    @Scheduled(every = "1m", delayed = "1m", skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     public void rebuild() {
         List<Rule> enabled = QuarkusTransaction.requiringNew().call(rules::enabledRules);
         Map<String, List<Candidate>> byWorkflow = new HashMap<>();

@@ -179,14 +179,18 @@ public class WatchService {
         }
     }
 
+    /** Skips polling when watching is switched off on this replica, or while the application starts or stops. */
     @Singleton
     public static class WatchDisabled implements Scheduled.SkipPredicate {
         @Inject
         WatchConfig config;
 
+        @Inject
+        Scheduled.ApplicationNotRunning notRunning;
+
         @Override
         public boolean test(ScheduledExecution execution) {
-            return !config.enabled();
+            return !config.enabled() || notRunning.test(execution);
         }
     }
 }

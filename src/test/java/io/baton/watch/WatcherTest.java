@@ -8,6 +8,9 @@ import io.baton.digdag.Task;
 import io.baton.emulator.DigdagEmulator;
 import io.baton.events.EventsConfig;
 import io.baton.events.OutboxEvent;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -16,6 +19,8 @@ import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -81,7 +86,7 @@ class WatcherTest {
     }
 
     @Test
-    void nestedAndParallelTasksAreEachPublishedOnceInOrderThenTheAttempt() {
+    void nestedAndParallelTasksAreEachPublishedOnceInOrderThenTheAttempt() throws Exception {
         String project = etlProject();
         try (KafkaTestConsumer consumer = new KafkaTestConsumer(events.topic())) {
             String attempt = emulator.startAttempt(project, "etl", SESSION, Map.of());
@@ -113,6 +118,9 @@ class WatcherTest {
             assertThat(load.get("state").asText()).isEqualTo("success");
             assertThat(load.get("attemptUrl").asText()).endsWith("/attempts/" + attempt);
             assertThat(header(records.get(0), "ce_subject")).startsWith(project + "/etl");
+            JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
+                    .getSchema(Files.readString(Path.of("docs/events/digdag-completion.schema.json")));
+            assertThat(records).allSatisfy(r -> assertThat(schema.validate(data(r))).isEmpty());
         }
     }
 

@@ -48,6 +48,9 @@ public class WatchService {
     TaskInterest interest;
 
     @Inject
+    WaitInterest waitInterest;
+
+    @Inject
     EventOutbox outbox;
 
     @Inject
@@ -71,9 +74,11 @@ public class WatchService {
 
     @PostConstruct
     void init() {
+        TaskInterest rulesOrWaits = (server, project, workflow) -> interest.wantsTasks(server, project, workflow)
+                || waitInterest.wantsTasks(server, project, workflow);
         for (String name : clients.serverNames()) {
             DigdagClient client = clients.client(name);
-            watchers.put(name, new ServerWatcher(client, config, interest, completion -> publish(client, completion), mapper));
+            watchers.put(name, new ServerWatcher(client, config, rulesOrWaits, completion -> publish(client, completion), mapper));
             registry.gauge("baton.watch.followed.attempts", io.micrometer.core.instrument.Tags.of("server", name),
                     watchers.get(name), ServerWatcher::followedCount);
         }

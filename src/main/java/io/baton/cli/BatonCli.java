@@ -90,8 +90,12 @@ public class BatonCli {
         return commandLine.execute(args);
     }
 
-    /** Kafka's client logs at INFO on every connect; stderr stays for Baton's own messages. */
+    /**
+     * Libraries log through JBoss LogManager (the SLF4J binding on the classpath needs it); Kafka's client logs at
+     * INFO on every connect, so only its warnings reach stderr.
+     */
     private static void quietLibraries() {
+        System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
         java.util.logging.Logger.getLogger("org.apache.kafka").setLevel(Level.WARNING);
     }
 }

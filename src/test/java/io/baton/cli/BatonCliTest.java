@@ -249,4 +249,24 @@ class BatonCliTest {
         assertThat(event.path("data").path("attemptId").asText()).isEqualTo(attempt);
         assertThat(event.path("key").asText()).isEqualTo("main/" + project + "/etl");
     }
+
+    @Test
+    void asItsOwnProcessItReadsItsSettingsFromTheEnvironmentAndExitsWithItsCode() throws Exception {
+        String project = etlProject();
+        String attempt = emulator.startAttempt(project, "etl", SESSION, Map.of());
+        emulator.failTask(attempt, "+etl+extract", "no input");
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), BatonCli.class.getName(),
+                "status", "-p", project, "-w", "etl", "-s", "2026-11-24", "-t", "extract");
+        builder.environment().put("BATON_URL", baton.toString());
+        builder.environment().put("BATON_TOKEN", TestTokens.reader());
+        Process process = builder.start();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(process.exitValue()).as(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+                .isEqualTo(BatonCli.FAILED);
+        JsonNode status = MAPPER.readTree(process.getInputStream());
+        assertThat(status.path("state").asText()).isEqualTo("error");
+        assertThat(status.path("error").asText()).isEqualTo("no input");
+    }
 }

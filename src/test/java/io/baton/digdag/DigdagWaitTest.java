@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 
-import static io.baton.KafkaTestConsumer.header;
 import static io.baton.digdag.DigdagApiTest.as;
 import static io.baton.digdag.DigdagApiTest.etlProject;
 import static io.baton.digdag.DigdagApiTest.session;

@@ -2,6 +2,7 @@ package io.baton.digdag;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 
 import java.time.Duration;
 import java.util.Map;
@@ -14,6 +15,27 @@ import java.util.Map;
 public interface DigdagConfig {
 
     Map<String, Server> servers();
+
+    /**
+     * Session list pages (100 sessions each, newest first) read to find a session by its time: Digdag has no look-up
+     * by session time, so a session older than this many pages of its workflow is reported as not found.
+     */
+    @WithDefault("10")
+    int sessionSearchPages();
+
+    /** Long-polls of {@code GET /api/v1/digdag/{server}/.../wait}. */
+    @WithName("wait")
+    Wait waits();
+
+    interface Wait {
+        /** How long a wait lasts when the request names no {@code timeout}. */
+        @WithDefault("5m")
+        Duration defaultTimeout();
+
+        /** The longest {@code timeout} a request may ask for. */
+        @WithDefault("6h")
+        Duration maxTimeout();
+    }
 
     interface Server {
         /** Base URL of the server's REST API, without {@code /api}. */

@@ -51,6 +51,9 @@ public class WatchService {
     TaskInterest interest;
 
     @Inject
+    WaitInterest waitInterest;
+
+    @Inject
     EventOutbox outbox;
 
     @Inject
@@ -102,9 +105,11 @@ public class WatchService {
 
     @PostConstruct
     void init() {
+        TaskInterest rulesOrWaits = (server, project, workflow) -> interest.wantsTasks(server, project, workflow)
+                || waitInterest.wantsTasks(server, project, workflow);
         for (String name : clients.serverNames()) {
             DigdagClient client = clients.client(name);
-            watchers.put(name, new ServerWatcher(client, config, interest, completion -> publish(client, completion), mapper));
+            watchers.put(name, new ServerWatcher(client, config, rulesOrWaits, completion -> publish(client, completion), mapper));
             registry.gauge("baton.watch.followed.attempts", Tags.of("server", name), watchers.get(name),
                     ServerWatcher::followedCount);
             ApiTime apiTime = new ApiTime(name);

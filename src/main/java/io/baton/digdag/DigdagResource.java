@@ -1,0 +1,159 @@
+package io.baton.digdag;
+
+import io.baton.problem.Problem;
+import io.baton.problem.ProblemException;
+import io.baton.problem.StrictJson;
+import io.baton.security.Caller;
+import io.quarkus.resteasy.reactive.jackson.CustomDeserialization;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.quarkus.security.Authenticated;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * Status, start, retry and wait for a session of a workflow on any configured Digdag server. Any valid bearer token
+ * may read; start and retry need {@code baton-writer} or {@code baton-admin}.
+ */
+@Path("/api/v1/digdag/{server}/projects/{project}/workflows/{workflow}/sessions")
+@Produces(MediaType.APPLICATION_JSON)
+@Authenticated
+@Blocking
+@Tag(name = "Digdag", description = "Task status, start, retry and wait on any Digdag server Baton knows")
+@APIResponse(responseCode = "400", description = "Invalid request; the bad parameter is named",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+@APIResponse(responseCode = "401", description = "No valid bearer token",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+@APIResponse(responseCode = "404", description = "No such server, project, workflow, session or task (named)",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+@APIResponse(responseCode = "502", description = "The Digdag server cannot be reached",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+public class DigdagResource {
+
+    private static final Set<String> WAITABLE = Set.of("success", "error", "group_error", "canceled");
+    private static final String SESSION_TIME_DOC = "a date (2026-11-24, midnight in the workflow's time zone) or a "
+            + "timestamp with an offset (2026-11-24T00:00:00+09:00)";
+
+    @Inject
+    DigdagService digdag;
+
+    @Inject
+    TaskWaits waits;
+
+    @Inject
+    DigdagConfig config;
+
+    @PathParam("server")
+    String server;
+
+    @PathParam("project")
+    String project;
+
+    @PathParam("workflow")
+    String workflow;
+
+    @GET
+    @Path("{sessionTime}")
+    @Operation(summary = "The session's attempts with their status, oldest first")
+    public SessionStatus session(@Parameter(description = SESSION_TIME_DOC) @PathParam("sessionTime") String time) {
+        return digdag.sessionStatus(server, project, workflow, SessionTimeParam.parse(time));
+    }
+
+    @GET
+    @Path("{sessionTime}/tasks/{task}")
+    @Operation(summary = "A task's latest state in the latest attempt of the session")
+    public TaskStatus task(@Parameter(description = SESSION_TIME_DOC) @PathParam("sessionTime") String time,
+                           @Parameter(description = "full name (+etl+load) or the name below the workflow (load)")
+                           @PathParam("task") String task) {
+        return digdag.taskStatus(server, project, workflow, SessionTimeParam.parse(time), task);
+    }
+
+    @GET
+    @Path("{sessionTime}/tasks/{task}/wait")
+    @Operation(summary = "Long-poll: answers once the task reaches the state, or ends (or its attempt ends) in "
+            + "another; reached tells which. Waits for a session that has not started yet too")
+    @APIResponse(responseCode = "408", description = "The timeout passed first",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<WaitOutcome> await(@PathParam("sessionTime") String time, @PathParam("task") String task,
+                                  @Parameter(description = "success (default), error, group_error or canceled")
+                                  @QueryParam("state") String state,
+                                  @Parameter(description = "ISO-8601 (PT1H) or short (1h, 30m, 45s)")
+                                  @QueryParam("timeout") String timeout) {
+        SessionTimeParam sessionTime = SessionTimeParam.parse(time);
+        String wanted = state == null || state.isEmpty() ? "success" : state;
+        if (!WAITABLE.contains(wanted)) {
+            throw ProblemException.invalid("state", "must be one of success, error, group_error, canceled");
+        }
+        return waits.await(server, project, workflow, sessionTime, task, wanted, timeout(timeout));
+    }
+
+    @POST
+    @Path("{sessionTime}:start")
+    @CustomDeserialization(StrictJson.class)
+    @RolesAllowed({Caller.WRITER, Caller.ADMIN})
+    @Operation(summary = "Start the session (idempotent: an existing attempt is returned with created=false)")
+    @APIResponse(responseCode = "201", description = "Started")
+    @APIResponse(responseCode = "200", description = "The session already had an attempt; created is false")
+    public Response start(@PathParam("sessionTime") String time, StartBody body) {
+        StartOutcome outcome = digdag.start(server, project, workflow, SessionTimeParam.parse(time),
+                body == null ? null : body.params());
+        return Response.status(outcome.created() ? 201 : 200).entity(outcome).build();
+    }
+
+    @POST
+    @Path("{sessionTime}:retry")
+    @CustomDeserialization(StrictJson.class)
+    @RolesAllowed({Caller.WRITER, Caller.ADMIN})
+    @Operation(summary = "Retry the session: a new attempt under a fresh retry name; resume=failed re-runs only "
+            + "what did not succeed in the latest attempt")
+    @APIResponse(responseCode = "201", description = "Retried")
+    @APIResponse(responseCode = "409", description = "The latest attempt still runs, or succeeded (resume=failed)",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Response retry(@PathParam("sessionTime") String time,
+                          @Parameter(description = "failed: resume the failed tasks of the latest attempt")
+                          @QueryParam("resume") String resume, StartBody body) {
+        SessionTimeParam sessionTime = SessionTimeParam.parse(time);
+        if (resume != null && !resume.equals("failed")) {
+            throw ProblemException.invalid("resume", "must be failed, or absent to re-run everything");
+        }
+        StartOutcome outcome = digdag.retry(server, project, workflow, sessionTime,
+                body == null ? null : body.params(), resume != null);
+        return Response.status(outcome.created() ? 201 : 200).entity(outcome).build();
+    }
+
+    private Duration timeout(String raw) {
+        if (raw == null || raw.isEmpty()) {
+            return config.waits().defaultTimeout();
+        }
+        Duration timeout;
+        try {
+            timeout = DurationConverter.parseDuration(raw);
+        } catch (IllegalArgumentException e) {
+            timeout = null;
+        }
+        Duration max = config.waits().maxTimeout();
+        if (timeout == null || timeout.isNegative() || timeout.isZero() || timeout.compareTo(max) > 0) {
+            throw ProblemException.invalid("timeout", "must be a duration above zero and at most " + max
+                    + ", e.g. PT1H or 30m");
+        }
+        return timeout;
+    }
+}

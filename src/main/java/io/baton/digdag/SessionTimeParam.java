@@ -1,0 +1,50 @@
+package io.baton.digdag;
+
+import io.baton.problem.ProblemException;
+
+import java.time.DateTimeException;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.util.regex.Pattern;
+
+/**
+ * A session time as a caller writes it: a date ({@code 2026-11-24}, midnight in the workflow's time zone) or a
+ * timestamp with an offset ({@code 2026-11-24T00:00:00+09:00}). Parsed before anything is asked of Digdag; the date
+ * needs the workflow's time zone, so it is resolved later by {@link #in(String)}.
+ */
+public final class SessionTimeParam {
+
+    private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
+    static final String FIELD = "sessionTime";
+
+    private final LocalDate date;
+    private final OffsetDateTime timestamp;
+
+    private SessionTimeParam(LocalDate date, OffsetDateTime timestamp) {
+        this.date = date;
+        this.timestamp = timestamp;
+    }
+
+    /** @throws ProblemException 400 naming {@code sessionTime} */
+    public static SessionTimeParam parse(String raw) {
+        // A '+' of an offset that went through form decoding arrives as a space.
+        String text = raw == null ? "" : raw.strip().replace(' ', '+');
+        try {
+            if (DATE.matcher(text).matches()) {
+                return new SessionTimeParam(LocalDate.parse(text), null);
+            }
+            return new SessionTimeParam(null, OffsetDateTime.parse(text));
+        } catch (DateTimeException e) {
+            throw ProblemException.invalid(FIELD, "must be a date (2026-11-24) or a timestamp with an offset "
+                    + "(2026-11-24T00:00:00+09:00)");
+        }
+    }
+
+    /** The session time in the workflow's time zone, the way Digdag stores it. */
+    public OffsetDateTime in(String timezone) {
+        ZoneId zone = ZoneId.of(timezone == null || timezone.isBlank() ? "UTC" : timezone);
+        return date != null ? date.atStartOfDay(zone).toOffsetDateTime()
+                : timestamp.atZoneSameInstant(zone).toOffsetDateTime();
+    }
+}

@@ -1,0 +1,272 @@
+package io.baton.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.baton.BatonTestServices;
+import io.baton.TestTokens;
+import io.baton.digdag.TaskWaits;
+import io.baton.emulator.DigdagEmulator;
+import io.baton.events.EventsConfig;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static io.baton.emulator.TaskSpec.task;
+import static io.baton.emulator.WorkflowSpec.sequence;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The command line, run in-process against this test's Baton, exit codes included. */
+@QuarkusTest
+@QuarkusTestResource(BatonTestServices.class)
+class BatonCliTest {
+
+    private static final OffsetDateTime SESSION = OffsetDateTime.parse("2026-11-24T00:00:00+09:00");
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    @TestHTTPResource("/")
+    URL baton;
+
+    @Inject
+    TaskWaits waits;
+
+    @Inject
+    EventsConfig events;
+
+    @TempDir
+    Path dir;
+
+    private final DigdagEmulator emulator = BatonTestServices.emulator();
+
+    record Run(int exit, String out, String err) {
+        JsonNode json() {
+            try {
+                return MAPPER.readTree(out);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON: " + out, e);
+            }
+        }
+    }
+
+    private Run baton(String token, String... args) {
+        List<String> line = new ArrayList<>(List.of("--url", baton.toString(), "--token", token));
+        line.addAll(List.of(args));
+        return run(line.toArray(String[]::new));
+    }
+
+    private static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = BatonCli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private String etlProject() {
+        String project = "c" + UUID.randomUUID().toString().substring(0, 8);
+        emulator.project(project).workflow("etl", "Asia/Tokyo", sequence(task("extract"), task("load")));
+        return project;
+    }
+
+    @Test
+    void statusOfATaskAndOfASession() {
+        String project = etlProject();
+        String attempt = emulator.startAttempt(project, "etl", SESSION, Map.of());
+        emulator.completeTask(attempt, "+etl+extract");
+
+        Run task = baton(TestTokens.reader(), "status", "-p", project, "-w", "etl", "-s", "2026-11-24",
+                "-t", "+etl+extract");
+        assertThat(task.exit()).as(task.err()).isZero();
+        assertThat(task.json().path("state").asText()).isEqualTo("success");
+        assertThat(task.json().path("attemptId").asText()).isEqualTo(attempt);
+
+        Run table = baton(TestTokens.reader(), "status", "-p", project, "-w", "etl", "-s", "2026-11-24",
+                "-t", "load", "--output", "table");
+        assertThat(table.exit()).isZero();
+        assertThat(table.out()).containsPattern("(?m)^state\\s+running$").contains("+etl+load");
+
+        Run sessionStatus = baton(TestTokens.reader(), "status", "-p", project, "-w", "etl", "-s",
+                "2026-11-24T00:00:00+09:00");
+        assertThat(sessionStatus.exit()).isZero();
+        assertThat(sessionStatus.json().path("attempts").get(0).path("id").asText()).isEqualTo(attempt);
+
+        emulator.failTask(attempt, "+etl+load", "disk full");
+        Run failed = baton(TestTokens.reader(), "status", "-p", project, "-w", "etl", "-s", "2026-11-24", "-t", "load");
+        assertThat(failed.exit()).as("a failed task").isEqualTo(BatonCli.FAILED);
+        assertThat(failed.json().path("error").asText()).isEqualTo("disk full");
+        Run failedSession = baton(TestTokens.reader(), "status", "-p", project, "-w", "etl", "-s", "2026-11-24",
+                "-o", "table");
+        assertThat(failedSession.exit()).as("a failed attempt").isEqualTo(BatonCli.FAILED);
+        assertThat(failedSession.out()).startsWith("ID").contains("error");
+    }
+
+    @Test
+    void notFoundAndUsageErrorsExitWith3() {
+        String project = etlProject();
+        Run missing = baton(TestTokens.reader(), "status", "-p", "nosuchproject", "-w", "etl", "-s", "2026-11-24");
+        assertThat(missing.exit()).isEqualTo(BatonCli.USAGE);
+        assertThat(missing.err()).contains("404").contains("nosuchproject").contains("project: not found");
+        assertThat(missing.out()).isEmpty();
+
+        assertThat(baton(TestTokens.reader(), "status", "-p", project, "-w", "etl", "-s", "2026-11-24").exit())
+                .as("no session yet").isEqualTo(BatonCli.USAGE);
+        assertThat(baton(TestTokens.reader(), "status", "-p", project, "-s", "2026-11-24").exit())
+                .as("no --workflow").isEqualTo(BatonCli.USAGE);
+        assertThat(baton(TestTokens.reader(), "status", "-p", project, "-w", "etl", "-s", "someday").exit())
+                .as("a bad session time").isEqualTo(BatonCli.USAGE);
+        assertThat(baton(TestTokens.reader(), "frobnicate").exit()).isEqualTo(BatonCli.USAGE);
+        assertThat(baton(TestTokens.reader(), "wait", "-p", project, "-w", "etl", "-s", "2026-11-24", "-t", "load",
+                "--timeout", "soon").exit()).isEqualTo(BatonCli.USAGE);
+    }
+
+    @Test
+    void startIsIdempotentAndRetryResumesWhatFailed() {
+        String project = etlProject();
+        Run started = baton(TestTokens.writer("game"), "start", "-p", project, "-w", "etl", "-s", "2026-11-24",
+                "--param", "region=jp");
+        assertThat(started.exit()).as(started.err()).isZero();
+        assertThat(started.json().path("created").asBoolean()).isTrue();
+        String attempt = started.json().path("attempt").path("id").asText();
+        assertThat(emulator.attempt(attempt).params().path("region").asText()).isEqualTo("jp");
+
+        // Global options after the subcommand work too.
+        Run again = run("start", "-p", project, "-w", "etl", "-s", "2026-11-24", "--url",
+                baton.toString(), "--token", TestTokens.writer("game"));
+        assertThat(again.exit()).as(again.err()).isZero();
+        assertThat(again.json().path("created").asBoolean()).isFalse();
+        assertThat(again.json().path("attempt").path("id").asText()).isEqualTo(attempt);
+
+        Run refused = baton(TestTokens.writer("game"), "retry", "-p", project, "-w", "etl", "-s", "2026-11-24");
+        assertThat(refused.exit()).as("the attempt still runs").isEqualTo(BatonCli.ERROR);
+        assertThat(refused.err()).contains("409").contains("still running");
+        assertThat(baton(TestTokens.reader(), "start", "-p", project, "-w", "etl", "-s", "2026-11-25").exit())
+                .as("a reader may not start").isEqualTo(BatonCli.ERROR);
+
+        emulator.completeTask(attempt, "+etl+extract");
+        emulator.failTask(attempt, "+etl+load", "boom");
+        Run retried = baton(TestTokens.writer("game"), "retry", "--resume-failed", "-p", project, "-w", "etl", "-s",
+                "2026-11-24");
+        assertThat(retried.exit()).as(retried.err()).isZero();
+        assertThat(retried.json().path("attempt").path("index").asInt()).isEqualTo(2);
+        assertThat(emulator.runningTasks(retried.json().path("attempt").path("id").asText()))
+                .containsExactly("+etl+load");
+    }
+
+    @Test
+    void waitExitsWith0WhenReached1WhenFailedAnd2AtTheTimeout() {
+        String project = etlProject();
+        String attempt = emulator.startAttempt(project, "etl", SESSION, Map.of());
+
+        CompletableFuture<Run> reached = CompletableFuture.supplyAsync(() -> baton(TestTokens.reader(), "wait",
+                "-p", project, "-w", "etl", "-s", "2026-11-24", "-t", "extract", "--state", "success",
+                "--timeout", "2m"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> waits.waiting() == 1);
+        emulator.completeTask(attempt, "+etl+extract");
+        Run done = reached.join();
+        assertThat(done.exit()).as(done.err()).isZero();
+        assertThat(done.json().path("reached").asBoolean()).isTrue();
+
+        Run timedOut = baton(TestTokens.reader(), "wait", "-p", project, "-w", "etl", "-s", "2026-11-24",
+                "-t", "load", "--timeout", "3s", "--interval", "1s");
+        assertThat(timedOut.exit()).isEqualTo(BatonCli.TIMEOUT);
+        assertThat(timedOut.err()).contains("did not reach success");
+
+        CompletableFuture<Run> failing = CompletableFuture.supplyAsync(() -> baton(TestTokens.reader(), "wait",
+                "-p", project, "-w", "etl", "-s", "2026-11-24", "-t", "load", "--timeout", "2m"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> waits.waiting() == 1);
+        emulator.failTask(attempt, "+etl+load", "boom");
+        Run failed = failing.join();
+        assertThat(failed.exit()).isEqualTo(BatonCli.FAILED);
+        assertThat(failed.json().path("task").path("state").asText()).isEqualTo("error");
+    }
+
+    @Test
+    void rulesApplyListGetDelete() throws IOException {
+        String name = "cli-" + UUID.randomUUID().toString().substring(0, 8);
+        Path file = dir.resolve("rule.json");
+        Files.writeString(file, """
+                {"name": "%s", "team": "bi",
+                 "upstreams": [{"digdag": {"server": "main", "project": "game", "workflow": "etl"}}],
+                 "action": {"server": "main", "project": "bi", "workflow": "report"}}
+                """.formatted(name));
+
+        Run applied = baton(TestTokens.writer("bi"), "rules", "apply", "-f", file.toString());
+        assertThat(applied.exit()).as(applied.err()).isZero();
+        assertThat(applied.json().path("version").asInt()).isZero();
+        Run reapplied = baton(TestTokens.writer("bi"), "rules", "apply", "-f", file.toString());
+        assertThat(reapplied.exit()).as(reapplied.err()).isZero();
+
+        Run got = baton(TestTokens.reader(), "rules", "get", name);
+        assertThat(got.exit()).isZero();
+        assertThat(got.json().path("team").asText()).isEqualTo("bi");
+
+        Run listed = baton(TestTokens.reader(), "rules", "list", "--team", "bi", "--size", "100", "-o", "table");
+        assertThat(listed.exit()).isZero();
+        assertThat(listed.out()).startsWith("NAME").containsPattern(name + "\\s+bi\\s+true\\s+1\\s+main/bi/report");
+
+        Files.writeString(file, "{\"team\": \"bi\"}");
+        assertThat(baton(TestTokens.writer("bi"), "rules", "apply", "-f", file.toString()).exit())
+                .as("no name").isEqualTo(BatonCli.USAGE);
+
+        Run deleted = baton(TestTokens.writer("bi"), "rules", "delete", name);
+        assertThat(deleted.exit()).as(deleted.err()).isZero();
+        assertThat(baton(TestTokens.reader(), "rules", "get", name).exit()).isEqualTo(BatonCli.USAGE);
+        assertThat(baton(TestTokens.writer("bi"), "rules", "delete", name).exit()).isEqualTo(BatonCli.USAGE);
+    }
+
+    @Test
+    void eventsTailFollowsTheEventsTopic() {
+        String project = etlProject();
+        String attempt = emulator.startAttempt(project, "etl", SESSION, Map.of());
+        CompletableFuture<Run> tail = CompletableFuture.supplyAsync(() -> baton(TestTokens.reader(), "events", "tail",
+                "--bootstrap-servers", BatonTestServices.KAFKA, "--topic", events.topic(), "--from-beginning",
+                "--project", project, "--limit", "1"));
+        emulator.completeAll(attempt);
+
+        Run run = tail.orTimeout(60, TimeUnit.SECONDS).join();
+        assertThat(run.exit()).as(run.err()).isZero();
+        JsonNode event = run.json();
+        assertThat(event.path("type").asText()).isEqualTo("io.baton.digdag.attempt.succeeded");
+        assertThat(event.path("data").path("attemptId").asText()).isEqualTo(attempt);
+        assertThat(event.path("key").asText()).isEqualTo("main/" + project + "/etl");
+    }
+
+    @Test
+    void asItsOwnProcessItReadsItsSettingsFromTheEnvironmentAndExitsWithItsCode() throws Exception {
+        String project = etlProject();
+        String attempt = emulator.startAttempt(project, "etl", SESSION, Map.of());
+        emulator.failTask(attempt, "+etl+extract", "no input");
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), BatonCli.class.getName(),
+                "status", "-p", project, "-w", "etl", "-s", "2026-11-24", "-t", "extract");
+        builder.environment().put("BATON_URL", baton.toString());
+        builder.environment().put("BATON_TOKEN", TestTokens.reader());
+        Process process = builder.start();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(process.exitValue()).as(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+                .isEqualTo(BatonCli.FAILED);
+        JsonNode status = MAPPER.readTree(process.getInputStream());
+        assertThat(status.path("state").asText()).isEqualTo("error");
+        assertThat(status.path("error").asText()).isEqualTo("no input");
+    }
+}

@@ -4,10 +4,9 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.baton.digdag.Attempt;
 import io.baton.digdag.DigdagClient;
-import io.baton.digdag.DigdagClients;
+import io.baton.digdag.DigdagService;
 import io.baton.digdag.DigdagException;
 import io.baton.digdag.DigdagUnavailableException;
-import io.baton.digdag.Project;
 import io.baton.digdag.Resume;
 import io.baton.digdag.StartRequest;
 import io.baton.digdag.StartResult;
@@ -44,7 +43,7 @@ public class DownstreamStarter {
     private static final Logger LOG = Logger.getLogger(DownstreamStarter.class);
 
     @Inject
-    DigdagClients clients;
+    DigdagService digdag;
 
     @Inject
     RuleService rules;
@@ -114,11 +113,14 @@ public class DownstreamStarter {
 
     private void startInDigdag(Rule rule, TriggerRun run) {
         Action action = rule.action();
-        DigdagClient client = clients.client(action.server());
-        Project project = client.projectByName(action.project())
-                .orElseThrow(() -> new PermanentFailure("Digdag server " + action.server() + " has no project " + action.project()));
-        Workflow workflow = client.workflow(project.id(), action.workflow())
-                .orElseThrow(() -> new PermanentFailure("project " + action.project() + " has no workflow " + action.workflow()));
+        DigdagService.WorkflowTarget target;
+        try {
+            target = digdag.workflow(action.server(), action.project(), action.workflow());
+        } catch (ProblemException missing) {
+            throw new PermanentFailure(missing.getMessage());
+        }
+        DigdagClient client = target.client();
+        Workflow workflow = target.workflow();
         OffsetDateTime session = OffsetDateTime.parse(run.downstreamSession);
         Map<String, Object> params = action.params() == null ? Map.of()
                 : mapper.convertValue(action.resolveParams(placeholderValues(rule, run, session)), PARAMS);

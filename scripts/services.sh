@@ -147,5 +147,6 @@ case "${1:-}" in
   status) status ;;
   kafka-up) kafka_up ;;
   kafka-down) kafka_down ;;
-  *) echo "usage: $0 up|down|status|kafka-up|kafka-down" >&2; exit 3 ;;
+  postgres-down) postgres_down ;;
+  *) echo "usage: $0 up|down|status|kafka-up|kafka-down|postgres-down" >&2; exit 3 ;;
 esac

@@ -30,8 +30,15 @@ done
 DEMO=target/demo
 JAR=target/quarkus-app/quarkus-run.jar
 DIGDAG_PORT=65432
+PG_PORT="${BATON_PG_PORT:-5432}"
+KAFKA_PORT="${BATON_KAFKA_PORT:-9092}"
+DATABASE=baton_demo
 log() { echo "[demo] $*" >&2; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+for tool in java mvn openssl; do
+  command -v "$tool" >/dev/null || { log "needs $tool on the PATH"; exit 1; }
+done
 
 for p in "$port" "$DIGDAG_PORT"; do
   if port_open "$p"; then
@@ -42,8 +49,8 @@ done
 
 # Stop on exit exactly what this run started: Baton, and the services that were not running before.
 pg_was_up=false kafka_was_up=false baton_pid=
-port_open "${BATON_PG_PORT:-5432}" && pg_was_up=true
-port_open "${BATON_KAFKA_PORT:-9092}" && kafka_was_up=true
+port_open "$PG_PORT" && pg_was_up=true
+port_open "$KAFKA_PORT" && kafka_was_up=true
 cleanup() {
   if [ -n "$baton_pid" ] && kill -0 "$baton_pid" 2>/dev/null; then
     kill "$baton_pid" 2>/dev/null || true
@@ -56,6 +63,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
 bash scripts/services.sh up >/dev/null
+command -v psql >/dev/null || { log "needs psql (Debian: apt-get install postgresql-client)"; exit 1; }
 
 if [ ! -f "$JAR" ] || [ -n "$(find pom.xml src/main -newer "$JAR" -print -quit)" ]; then
   log "building Baton (the first build downloads dependencies and takes a few minutes; later runs work offline)"
@@ -67,14 +75,17 @@ mkdir -p "$DEMO"
 rm -f "$DEMO/baton.log"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$DEMO/private.pem" 2>/dev/null
 openssl pkey -in "$DEMO/private.pem" -pubout -out "$DEMO/public.pem"
-PGPASSWORD="${BATON_DB_PASSWORD:-baton}" psql -h 127.0.0.1 -p "${BATON_PG_PORT:-5432}" -U "${BATON_DB_USER:-baton}" \
+PGPASSWORD="${BATON_DB_PASSWORD:-baton}" psql -h 127.0.0.1 -p "$PG_PORT" -U "${BATON_DB_USER:-baton}" \
   -d postgres -qAt -v ON_ERROR_STOP=1 \
-  -c 'DROP DATABASE IF EXISTS baton_demo WITH (FORCE)' -c 'CREATE DATABASE baton_demo' >/dev/null
+  -c "DROP DATABASE IF EXISTS $DATABASE WITH (FORCE)" -c "CREATE DATABASE $DATABASE" >/dev/null
 
 run="demo-$(date +%Y%m%d-%H%M%S)"
 log "starting Baton on http://127.0.0.1:$port (its log: $DEMO/baton.log); Ctrl-C stops the demo"
 # In the background, so that Ctrl-C reaches this script, which then stops Baton and the services.
+QUARKUS_DATASOURCE_USERNAME="${BATON_DB_USER:-baton}" QUARKUS_DATASOURCE_PASSWORD="${BATON_DB_PASSWORD:-baton}" \
 java -Xmx512m -Dquarkus.profile=demo -Dquarkus.http.port="$port" \
+  -Dquarkus.datasource.jdbc.url="jdbc:postgresql://127.0.0.1:$PG_PORT/$DATABASE" \
+  -Dkafka.bootstrap.servers="127.0.0.1:$KAFKA_PORT" \
   -Dbaton.demo.days="$days" -Dbaton.demo.speed="$speed" -Dbaton.demo.exit-when-done="$([ "$stay" = true ] && echo false || echo true)" \
   -Dbaton.events.topic="baton.$run.digdag.events" -Dbaton.events.triggers-topic="baton.$run.triggers" \
   -Dbaton.events.alerts-topic="baton.$run.alerts" \

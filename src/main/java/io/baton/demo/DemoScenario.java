@@ -52,7 +52,7 @@ final class DemoScenario {
     /** The upstream workflows of a day: eikaiwa's source dump comes late every day, and far too late on the last. */
     static List<Start> starts(boolean lastDay) {
         return List.of(new Start(GAME, ETL, LocalTime.of(1, 0)),
-                new Start(EIKAIWA, ETL, lastDay ? LocalTime.of(6, 30) : LocalTime.of(2, 30)));
+                new Start(EIKAIWA, ETL, lastDay ? LocalTime.of(6, 45) : LocalTime.of(2, 30)));
     }
 
     /** The three teams' projects on the emulator; task durations are simulated time, run {@code speed} times faster. */

@@ -67,7 +67,7 @@ command -v psql >/dev/null || { log "needs psql (Debian: apt-get install postgre
 
 if [ ! -f "$JAR" ] || [ -n "$(find pom.xml src/main -newer "$JAR" -print -quit)" ]; then
   log "building Baton (the first build downloads dependencies and takes a few minutes; later runs work offline)"
-  mvn -B -q -DskipTests package
+  mvn -B -q -Dstyle.color=never -DskipTests package
 fi
 
 # A fresh database and a key pair for this run only: the demo signs its own tokens, Baton verifies them.

@@ -95,7 +95,7 @@ public class DemoDriver {
                 throw new IllegalStateException("the demo was stopped");
             }
             DemoSummary summary = run.summary(began);
-            DemoRun.print(summary, events, baton, api.mermaidGraph(), tokenHint, config.exitWhenDone(), console);
+            DemoRun.printSummary(summary, events, baton, api.mermaidGraph(), tokenHint, config.exitWhenDone(), console);
             return summary;
         }
     }

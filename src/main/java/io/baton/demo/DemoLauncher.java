@@ -59,8 +59,8 @@ public class DemoLauncher {
 
     void onStop(@Observes ShutdownEvent event) {
         shuttingDown = true;
-        driver.stop();
         if (config.enabled()) {
+            driver.stop();
             // Quarkus stops the scheduler only after the database is closed; jobs in between would fill the console.
             scheduler.pause();
         }

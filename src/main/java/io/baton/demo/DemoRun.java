@@ -216,7 +216,7 @@ final class DemoRun {
                 reportAttempts, Duration.between(began, Instant.now()));
     }
 
-    static void print(DemoSummary summary, EventsConfig topics, URI baton, String graph, String tokenHint,
+    static void printSummary(DemoSummary summary, EventsConfig topics, URI baton, String graph, String tokenHint,
                       boolean exiting, Consumer<String> console) {
         LongSummaryStatistics latency = summary.latency();
         console.accept("");

@@ -62,12 +62,13 @@ class DemoDriverTest {
             assertThat(deadlineAlerts).hasSize(1);
             assertThat(header(deadlineAlerts.get(0), "ce_type")).isEqualTo(TriggerOutcomes.DEADLINE_MISSED);
             JsonNode alert = mapper.readTree(deadlineAlerts.get(0).value());
-            assertThat(alert.path("correlationKey").asText()).isEqualTo(LocalDate.now(TOKYO).toString());
+            assertThat(alert.path("correlationKey").asText()).isEqualTo(summary.days().get(1).toString());
             assertThat(alert.path("satisfied")).extracting(JsonNode::asText).containsExactly("game-load");
             assertThat(alert.path("missing")).extracting(JsonNode::asText).containsExactly("eikaiwa-load");
         }
         List<LocalDate> days = summary.days();
-        assertThat(days).hasSize(DemoTestProfile.DAYS).last().isEqualTo(LocalDate.now(TOKYO));
+        assertThat(days).hasSize(DemoTestProfile.DAYS);
+        assertThat(days.get(1)).isEqualTo(days.get(0).plusDays(1));
 
         // Digdag itself holds exactly one report attempt per day, with the day as its session and parameter.
         List<Attempt> reports = digdag.client("demo").attempts(new AttemptQuery("bi", "daily_report", true, null, 100));

@@ -97,7 +97,8 @@ final class BatonApi {
         try {
             HttpResponse<String> response = send(authorized(path).GET());
             if (response.statusCode() != 200) {
-                throw new IllegalStateException("GET " + path + " answered " + response.statusCode() + ": " + response.body());
+                throw new IllegalStateException("GET " + path + " answered " + response.statusCode() + ": "
+                        + response.body());
             }
             return response.body();
         } catch (IOException e) {

@@ -13,8 +13,9 @@ import static io.baton.demo.DemoScenario.ZONE;
 import static io.baton.demo.DemoScenario.scaled;
 
 /**
- * The demo's accelerated clock: day {@code d} (0-based, dated {@code firstDay + d}) shows {@link DemoScenario#DAY_SHOWN}
- * of simulated time from midnight, {@code speed} times faster than the wall clock, starting at {@code start}.
+ * The demo's accelerated clock: day {@code d} (0-based, dated {@code firstDay + d}) shows
+ * {@link DemoScenario#DAY_SHOWN} of simulated time from midnight, {@code speed} times faster than the wall clock,
+ * starting at {@code start}.
  * Baton itself runs on the wall clock, so the last day is today and its deadline is a real time of day.
  */
 record DemoClock(Instant start, LocalDate firstDay, int days, double speed) {

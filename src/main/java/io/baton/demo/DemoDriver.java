@@ -70,23 +70,26 @@ public class DemoDriver {
         String server = config.server();
         BatonApi api = new BatonApi(baton, token("demo-bi-writer", DemoScenario.TEAM, Set.of(Caller.WRITER)), mapper);
         console.accept("Baton demo: the BI report starts when the game and eikaiwa ETLs have loaded, not at 07:00.");
-        console.accept("   waiting for Baton at " + baton + " to be ready and watching Digdag server '" + server + "'...");
+        console.accept("   waiting for Baton at " + baton + " to be ready and watching Digdag server '" + server
+                + "'...");
         api.awaitReady(server, READY_TIMEOUT, () -> stopping);
         DigdagEmulator emulator = emulators.emulator().orElseThrow(() ->
                 new IllegalStateException("the demo plays on the in-app emulator: set baton.emulator.enabled=true"));
         DemoScenario.define(emulator, config.speed());
         console.accept("   Digdag (emulated)  " + emulator.url() + ": projects game/etl and eikaiwa/etl "
-                + "(+extract → +transform, two parallel children → +load) and bi/daily_report, zone " + DemoScenario.ZONE);
+                + "(+extract → +transform, two parallel children → +load) and bi/daily_report, zone "
+                + DemoScenario.ZONE);
         String tokenHint = config.tokenFile().map(this::writeReaderToken)
                 .map(file -> "  (any bearer token; the demo wrote one to " + file + ")").orElse("");
 
-        try (KafkaConsumer<String, String> consumer = follow(List.of(events.topic(), events.triggersTopic(),
-                events.alertsTopic()))) {
+        List<String> topics = List.of(events.topic(), events.triggersTopic(), events.alertsTopic());
+        try (KafkaConsumer<String, String> consumer = follow(topics)) {
             DemoClock clock = DemoClock.plan(Instant.now(), config.days(), config.speed());
-            console.accept(String.format("   Clock              ×%.0f: a simulated hour takes %.1f s; each day shows 00:00–%02d:00",
-                    config.speed(), DemoScenario.scaled(Duration.ofHours(1), config.speed()).toMillis() / 1000.0,
+            console.accept(String.format("   Clock              ×%.0f: a simulated hour takes %.1f s; each day shows "
+                            + "00:00–%02d:00", config.speed(),
+                    DemoScenario.scaled(Duration.ofHours(1), config.speed()).toMillis() / 1000.0,
                     DemoScenario.DAY_SHOWN.toHours()));
-            console.accept("   Kafka topics       " + events.topic() + ", " + events.triggersTopic() + ", " + events.alertsTopic());
+            console.accept("   Kafka topics       " + String.join(", ", topics));
             registerRule(api, server, clock, console);
             DemoRun run = new DemoRun(clock, server, emulator, digdag.client(server), api, consumer, events, mapper,
                     console, () -> stopping);
@@ -146,7 +149,8 @@ public class DemoDriver {
             admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("cannot create Kafka topic " + topic + ": " + e.getCause().getMessage(), e);
+                throw new IllegalStateException("cannot create Kafka topic " + topic + ": " + e.getCause().getMessage(),
+                        e);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -34,6 +34,7 @@ import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static io.baton.demo.DemoScenario.BI;
 import static io.baton.demo.DemoScenario.DEADLINE;
@@ -113,9 +114,9 @@ final class DemoRun {
         if (day > shownDay) {
             shownDay = day;
             boolean last = day == clock.days() - 1;
-            LocalDate date = clock.date(day);
             console.accept("");
-            console.accept("══ Day " + (day + 1) + " of " + clock.days() + " · " + date + (last ? " (today)" : "") + " ══");
+            console.accept("══ Day " + (day + 1) + " of " + clock.days() + " · " + clock.date(day)
+                    + (last ? " (today)" : "") + " ══");
             console.accept("   Digdag's schedule: " + DemoScenario.starts(last).stream()
                     .map(s -> s.name() + " at " + HH_MM.format(s.at())).collect(Collectors.joining(", "))
                     + (last ? " — eikaiwa's source dump is very late today" : "")
@@ -123,10 +124,11 @@ final class DemoRun {
         }
         if (day >= 0 && !now.isBefore(clock.at(day, DEADLINE)) && deadlinesShown.add(day)) {
             LocalTime reportAt = reportStarted.get(clock.date(day));
+            String deadline = HH_MM.format(DEADLINE);
             print(DEADLINE, "clock", reportAt != null
-                    ? HH_MM.format(DEADLINE) + ": a cron job would start " + REPORT_NAME + " only now; Baton started it at "
+                    ? deadline + ": a cron job would start " + REPORT_NAME + " only now; Baton started it at "
                     + HH_MM.format(reportAt)
-                    : HH_MM.format(DEADLINE) + ": the report's deadline; a cron job would start " + REPORT_NAME
+                    : deadline + ": the report's deadline; a cron job would start " + REPORT_NAME
                     + " now, without eikaiwa's data");
         }
     }
@@ -136,8 +138,10 @@ final class DemoRun {
             LocalDate date = clock.date(day);
             for (DemoScenario.Start start : DemoScenario.starts(day == clock.days() - 1)) {
                 if (!now.isBefore(clock.at(day, start.at())) && started.add(date + "/" + start.name())) {
-                    String attempt = emulator.startAttempt(start.project(), start.workflow(), DemoScenario.session(date), Map.of());
-                    print(start.at(), "digdag", start.name() + " attempt " + attempt + " started by Digdag's schedule (session " + date + ")");
+                    String attempt = emulator.startAttempt(start.project(), start.workflow(),
+                            DemoScenario.session(date), Map.of());
+                    print(start.at(), "digdag", start.name() + " attempt " + attempt
+                            + " started by Digdag's schedule (session " + date + ")");
                 }
             }
         }
@@ -146,40 +150,52 @@ final class DemoRun {
     // ---- Baton's side, as its topics and REST API show it
 
     private void handle(ConsumerRecord<String, String> record) {
-        Instant now = Instant.now();
         String type = header(record, "ce_type");
         if (record.topic().equals(topics.topic())) {
-            DigdagCompletion event = read(record.value(), DigdagCompletion.class);
-            if (!server.equals(event.server())) {
-                return;
-            }
-            String shortType = type.substring(DigdagCompletion.TYPE_PREFIX.length());
-            eventsByType.merge(shortType, 1L, Long::sum);
-            print(now, "event", String.format("%-18s %s/%s %s(session %s, attempt %s)", shortType, event.project(),
-                    event.workflow(), event.isTask() ? event.task() + " " : "", event.sessionDate(), event.attemptId()));
-            if (!event.isTask() && REPORT_NAME.equals(event.project() + "/" + event.workflow())) {
-                reportsDone.add(event.sessionDate());
-            }
+            onCompletion(type, read(record.value(), DigdagCompletion.class));
         } else if (record.topic().equals(topics.triggersTopic())) {
-            TriggerData trigger = read(record.value(), TriggerData.class);
-            if (RULE.equals(trigger.rule())) {
-                triggers.add(trigger);
-                reportStarted.putIfAbsent(LocalDate.parse(trigger.correlationKey()), clock.timeOfDay(now));
-                print(now, "trigger", RULE + " " + trigger.outcome() + " " + REPORT_NAME + " for " + trigger.correlationKey()
-                        + (trigger.attemptId() == null ? "" : ": attempt " + trigger.attemptId())
-                        + (trigger.latencyMillis() == null ? "" : ", " + seconds(trigger.latencyMillis())
-                        + " after the last upstream finished")
-                        + (trigger.error() == null ? "" : " — " + trigger.error()));
-            }
+            onTrigger(read(record.value(), TriggerData.class));
         } else if (TriggerOutcomes.DEADLINE_MISSED.equals(type)) {
-            DeadlineData alert = read(record.value(), DeadlineData.class);
-            if (RULE.equals(alert.rule())) {
-                alerts.add(alert);
-                print(now, "ALERT", RULE + " missed its " + HH_MM.format(DEADLINE) + " deadline for " + alert.correlationKey()
-                        + " (wall clock " + alert.deadline() + "), still waiting for " + String.join(", ", alert.missing())
-                        + " — published on " + record.topic());
-            }
+            onDeadlineMissed(record.topic(), read(record.value(), DeadlineData.class));
         }
+    }
+
+    private void onCompletion(String type, DigdagCompletion event) {
+        if (!server.equals(event.server())) {
+            return;
+        }
+        String shortType = type.substring(DigdagCompletion.TYPE_PREFIX.length());
+        eventsByType.merge(shortType, 1L, Long::sum);
+        print(Instant.now(), "event", String.format("%-18s %s/%s %s(session %s, attempt %s)", shortType,
+                event.project(), event.workflow(), event.isTask() ? event.task() + " " : "", event.sessionDate(),
+                event.attemptId()));
+        if (!event.isTask() && REPORT_NAME.equals(event.project() + "/" + event.workflow())) {
+            reportsDone.add(event.sessionDate());
+        }
+    }
+
+    private void onTrigger(TriggerData trigger) {
+        if (!RULE.equals(trigger.rule())) {
+            return;
+        }
+        Instant now = Instant.now();
+        triggers.add(trigger);
+        reportStarted.putIfAbsent(LocalDate.parse(trigger.correlationKey()), clock.timeOfDay(now));
+        print(now, "trigger", RULE + " " + trigger.outcome() + " " + REPORT_NAME + " for " + trigger.correlationKey()
+                + (trigger.attemptId() == null ? "" : ": attempt " + trigger.attemptId())
+                + (trigger.latencyMillis() == null ? ""
+                : ", " + seconds(trigger.latencyMillis()) + " after the last upstream finished")
+                + (trigger.error() == null ? "" : " — " + trigger.error()));
+    }
+
+    private void onDeadlineMissed(String topic, DeadlineData alert) {
+        if (!RULE.equals(alert.rule())) {
+            return;
+        }
+        alerts.add(alert);
+        print(Instant.now(), "ALERT", RULE + " missed its " + HH_MM.format(DEADLINE) + " deadline for "
+                + alert.correlationKey() + " (wall clock " + alert.deadline() + "), still waiting for "
+                + String.join(", ", alert.missing()) + " — published on " + topic);
     }
 
     /** Prints the rule's progress for each day that has not fired yet, whenever another upstream is satisfied. */
@@ -190,12 +206,13 @@ final class DemoRun {
                 continue;
             }
             Explanation explanation = api.explain(RULE, date.toString());
-            List<String> done = explanation.satisfied().stream().map(Explanation.Satisfied::upstream).distinct().toList();
+            List<String> done = explanation.satisfied().stream().map(Explanation.Satisfied::upstream).distinct()
+                    .toList();
             if (done.size() > satisfied.getOrDefault(date, 0)) {
                 satisfied.put(date, done.size());
                 int total = done.size() + explanation.missing().size();
-                print(Instant.now(), "rule", RULE + ": " + done.size() + " of " + total + " upstreams satisfied for " + date
-                        + " (" + String.join(", ", done) + ")" + (explanation.missing().isEmpty()
+                print(Instant.now(), "rule", RULE + ": " + done.size() + " of " + total + " upstreams satisfied for "
+                        + date + " (" + String.join(", ", done) + ")" + (explanation.missing().isEmpty()
                         ? " → Baton starts " + REPORT_NAME
                         : "; waiting for " + String.join(", ", explanation.missing())));
             }
@@ -205,8 +222,9 @@ final class DemoRun {
     // ---- the end
 
     DemoSummary summary(Instant began) {
-        Map<LocalDate, Long> reportAttempts = digdag.attempts(new AttemptQuery(BI, REPORT, true, null, AttemptQuery.MAX_PAGE_SIZE))
-                .stream().collect(Collectors.groupingBy(a -> a.sessionTime().atZoneSameInstant(ZONE).toLocalDate(),
+        Map<LocalDate, Long> reportAttempts = digdag.attempts(
+                        new AttemptQuery(BI, REPORT, true, null, AttemptQuery.MAX_PAGE_SIZE)).stream()
+                .collect(Collectors.groupingBy(a -> a.sessionTime().atZoneSameInstant(ZONE).toLocalDate(),
                         TreeMap::new, Collectors.counting()));
         List<LocalDate> days = new ArrayList<>();
         for (int day = 0; day < clock.days(); day++) {
@@ -217,37 +235,44 @@ final class DemoRun {
     }
 
     static void printSummary(DemoSummary summary, EventsConfig topics, URI baton, String graph, String tokenHint,
-                      boolean exiting, Consumer<String> console) {
-        LongSummaryStatistics latency = summary.latency();
+                             boolean exiting, Consumer<String> console) {
+        List<LocalDate> days = summary.days();
         console.accept("");
         console.accept("══ Summary ══");
-        console.accept(String.format("  %-17s %d simulated days (%s to %s) in %d s", "story",
-                summary.days().size(), summary.days().get(0), summary.days().get(summary.days().size() - 1),
-                summary.duration().toSeconds()));
-        console.accept(String.format("  %-17s %d published on %s (%s)", "completion events", summary.events(),
-                topics.topic(), summary.eventsByType().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
-                        .collect(Collectors.joining(", "))));
-        console.accept(String.format("  %-17s %d on %s: %s", "triggers", summary.triggers().size(), topics.triggersTopic(),
-                summary.triggers().stream().map(t -> t.correlationKey() + " " + t.outcome() + " attempt " + t.attemptId())
-                        .collect(Collectors.joining(", "))));
-        console.accept(String.format("  %-17s Digdag holds %s attempts per day: %s", "exactly once", REPORT_NAME,
-                summary.reportAttempts().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
-                        .collect(Collectors.joining(", "))));
+        row(console, "story", days.size() + " simulated days (" + days.get(0) + " to " + days.get(days.size() - 1)
+                + ") in " + summary.duration().toSeconds() + " s");
+        row(console, "completion events", summary.events() + " published on " + topics.topic() + " ("
+                + joined(summary.eventsByType().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())) + ")");
+        row(console, "triggers", summary.triggers().size() + " on " + topics.triggersTopic() + ": "
+                + joined(summary.triggers().stream()
+                .map(t -> t.correlationKey() + " " + t.outcome() + " attempt " + t.attemptId())));
+        row(console, "exactly once", "Digdag holds " + REPORT_NAME + " attempts per day: "
+                + joined(summary.reportAttempts().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())));
+        LongSummaryStatistics latency = summary.latency();
         if (latency.getCount() > 0) {
-            console.accept(String.format("  %-17s upstream finished → downstream started: min %s, avg %s, max %s", "latency",
-                    seconds(latency.getMin()), seconds(Math.round(latency.getAverage())), seconds(latency.getMax())));
+            row(console, "latency", "upstream finished → downstream started: min " + seconds(latency.getMin())
+                    + ", avg " + seconds(Math.round(latency.getAverage())) + ", max " + seconds(latency.getMax()));
         }
-        console.accept(String.format("  %-17s %d on %s%s", "alerts", summary.alerts().size(), topics.alertsTopic(),
-                summary.alerts().stream().map(a -> ": deadline of " + a.correlationKey() + " missed, waiting for "
-                        + String.join(", ", a.missing())).collect(Collectors.joining())));
+        row(console, "alerts", summary.alerts().size() + " on " + topics.alertsTopic() + summary.alerts().stream()
+                .map(a -> ": deadline of " + a.correlationKey() + " missed, waiting for "
+                        + String.join(", ", a.missing()))
+                .collect(Collectors.joining()));
         console.accept("");
-        console.accept(String.format("  %-17s %s", "API docs", baton.resolve("/q/swagger-ui")));
-        console.accept(String.format("  %-17s %s", "metrics", baton.resolve("/q/metrics")));
-        console.accept(String.format("  %-17s %s%s", "dependency graph", baton.resolve("/api/v1/graph?format=mermaid"), tokenHint));
+        row(console, "API docs", baton.resolve("/q/swagger-ui").toString());
+        row(console, "metrics", baton.resolve("/q/metrics").toString());
+        row(console, "dependency graph", baton.resolve("/api/v1/graph?format=mermaid") + tokenHint);
         graph.lines().forEach(line -> console.accept("    " + line));
         console.accept("");
         console.accept(exiting ? "Baton stops now; `./baton demo --stay` keeps it running to try these URLs."
                 : "Baton keeps running for you to try these URLs; Ctrl-C stops it.");
+    }
+
+    private static void row(Consumer<String> console, String label, String text) {
+        console.accept(String.format("  %-17s %s", label, text));
+    }
+
+    private static String joined(Stream<String> parts) {
+        return parts.collect(Collectors.joining(", "));
     }
 
     // ---- helpers

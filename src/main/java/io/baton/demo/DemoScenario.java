@@ -91,7 +91,8 @@ final class DemoScenario {
     }
 
     private static Map<String, Object> load(String id, String server, String project) {
-        return ordered("id", id, "digdag", ordered("server", server, "project", project, "workflow", ETL, "task", LOAD_TASK));
+        return ordered("id", id,
+                "digdag", ordered("server", server, "project", project, "workflow", ETL, "task", LOAD_TASK));
     }
 
     /** A JSON object whose fields keep the order given, as people write them. */

@@ -43,7 +43,8 @@ class DemoClockTest {
 
     @Test
     void aDeadlineAfterMidnightInTokyoMakesTheNewDateTheLastDay() {
-        // 14:59:50 UTC is 23:59:50 in Tokyo; the deadline (07:00 is 17.5 s later on the clock) falls after midnight, when Baton's "today" is the next date.
+        // 14:59:50 UTC is 23:59:50 in Tokyo; the deadline (07:00 comes 17.5 s later on the clock) falls after
+        // midnight, when Baton's "today" is the next date.
         DemoClock clock = DemoClock.plan(Instant.parse("2026-11-25T14:59:50Z"), 1, 1440);
 
         assertThat(clock.date(0)).isEqualTo(LocalDate.of(2026, 11, 26));

@@ -67,7 +67,8 @@ command -v psql >/dev/null || { log "needs psql (Debian: apt-get install postgre
 
 if [ ! -f "$JAR" ] || [ -n "$(find pom.xml src/main -newer "$JAR" -print -quit)" ]; then
   log "building Baton (the first build downloads dependencies and takes a few minutes; later runs work offline)"
-  mvn -B -q -Dstyle.color=never -DskipTests package
+  # Debian's Maven 3.8 writes colour resets even in batch mode; only errors remain to be shown.
+  mvn -B -q -DskipTests package 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
 fi
 
 # A fresh database and a key pair for this run only: the demo signs its own tokens, Baton verifies them.

@@ -151,5 +151,6 @@ case "${1:-}" in
     # An outage test needs the broker really gone: one this script did not start is left alone, and that is an error.
     if port_open "$KAFKA_PORT"; then log "Kafka on $KAFKA_PORT was not started from $STATE; not stopped"; exit 1; fi
     ;;
-  *) echo "usage: $0 up|down|status|kafka-up|kafka-down" >&2; exit 3 ;;
+  postgres-down) postgres_down ;;
+  *) echo "usage: $0 up|down|status|kafka-up|kafka-down|postgres-down" >&2; exit 3 ;;
 esac

@@ -3,7 +3,6 @@ package io.baton.demo;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.quarkus.scheduler.Scheduler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -24,9 +23,6 @@ public class DemoLauncher {
 
     @Inject
     DemoDriver driver;
-
-    @Inject
-    Scheduler scheduler;
 
     @ConfigProperty(name = "quarkus.http.port")
     int port;
@@ -61,8 +57,6 @@ public class DemoLauncher {
         shuttingDown = true;
         if (config.enabled()) {
             driver.stop();
-            // Quarkus stops the scheduler only after the database is closed; jobs in between would fill the console.
-            scheduler.pause();
         }
     }
 }

@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,8 +32,17 @@ import static org.awaitility.Awaitility.await;
 
 /** The Digdag client against the shared emulator: reads, idempotent starts, paging, retries and timeouts. */
 @QuarkusTest
+@TestProfile(DigdagClientTest.WithoutWatcher.class)
 @QuarkusTestResource(BatonTestServices.class)
 class DigdagClientTest {
+
+    /** Faults injected into the shared emulator must meet this test's calls, not the watcher's polling. */
+    public static class WithoutWatcher implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("baton.watch.enabled", "false");
+        }
+    }
 
     private static final OffsetDateTime DAY = OffsetDateTime.of(2026, 11, 24, 0, 0, 0, 0, ZoneOffset.UTC);
     private static final WorkflowSpec ETL = WorkflowSpec.sequence(task("extract"),

@@ -108,8 +108,8 @@ abstract class BenchBase {
     }
 
     private static final String[] STAGES = {
-            "task ended → watcher committed the event (poll interval, cycle)",
-            "→ outbox relay published it to Kafka",
+            "task ended → watcher's transaction began (poll interval, task list reads of the cycle)",
+            "→ that transaction committed and the outbox relay sent the event to Kafka",
             "→ trigger engine committed the condition and the ledger row (Kafka consumer)",
             "→ downstream attempt created in Digdag (3 calls)"};
 

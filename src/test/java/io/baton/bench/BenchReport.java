@@ -74,7 +74,17 @@ final class BenchReport {
                 + "), " + procField("/proc/meminfo", "MemTotal").replaceAll("\\s+", " ") + " RAM, Java "
                 + System.getProperty("java.version") + ", heap limit " + Runtime.getRuntime().maxMemory() / (1 << 20)
                 + " MiB (" + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("-Xmx")).toList()) + ").";
+                .filter(a -> a.startsWith("-Xmx")).toList()) + "); load average " + loadAverage()
+                + " (1, 5, 15 min) when this part was written: the machine is shared, so other processes compete.";
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return fields[0] + ", " + fields[1] + ", " + fields[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
     }
 
     private static String procField(String file, String name) {

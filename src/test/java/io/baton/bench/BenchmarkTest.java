@@ -99,13 +99,13 @@ class BenchmarkTest extends BenchBase {
         await().atMost(Duration.ofMinutes(1)).until(() -> meters.gauge("baton.watch.followed.attempts") == workflows);
 
         StringBuilder table = new StringBuilder("""
-                | Rules wait for | Rules | Baton (req/s) | Per-rule pollers (req/s) | Pollers ÷ Baton |
-                |---|---|---|---|---|
+                | Rules wait for | Rules | Baton (req/s) | Baton (req per poll cycle) | Per-rule pollers (req/s) | Pollers ÷ Baton |
+                |---|---|---|---|---|---|
                 """);
         List<BenchReport.Row> rows = new ArrayList<>();
         for (boolean onTasks : List.of(false, true)) {
-            double batonWithOneRule = 0;
-            double batonWithMostRules = 0;
+            Load withOneRule = null;
+            Load withMostRules = null;
             for (int count : List.of(1, 100, 1000)) {
                 rules.replaceAll(IntStream.range(0, count).mapToObj(i -> BenchRules.rule(
                         "load-" + (onTasks ? "t" : "a") + "-" + i, "load", "report", List.of(BenchRules.digdag("load",
@@ -113,20 +113,22 @@ class BenchmarkTest extends BenchBase {
                         .toList());
                 List<String> paths = IntStream.range(0, count).mapToObj(i -> "/api/attempts/"
                         + polledAttempts.get(i % workflows) + (onTasks ? "/tasks" : "")).toList();
-                double[] rates;
+                Load load;
                 try (PerRulePollers pollers = new PerRulePollers(polled.url(), paths, Duration.ofSeconds(1))) {
                     hold(Duration.ofSeconds(2));
-                    rates = requestRates(List.of(watched, polled), WINDOW);
+                    load = load(polled, WINDOW);
                 }
-                batonWithOneRule = count == 1 ? rates[0] : batonWithOneRule;
-                batonWithMostRules = rates[0];
-                table.append(format("| %s | %d | %.1f | %.1f | %.1f× |%n", onTasks ? "a task (`+wf+tN`)"
-                        : "the attempt", count, rates[0], rates[1], rates[1] / rates[0]));
+                withOneRule = count == 1 ? load : withOneRule;
+                withMostRules = load;
+                table.append(format("| %s | %d | %.1f | %.2f | %.1f | %.1f× |%n", onTasks ? "a task (`+wf+tN`)"
+                        : "the attempt", count, load.batonPerSecond(), load.batonPerCycle(), load.pollersPerSecond(),
+                        load.pollersPerSecond() / load.batonPerSecond()));
             }
-            double ratio = batonWithMostRules / batonWithOneRule;
+            double ratio = withMostRules.batonPerCycle() / withOneRule.batonPerCycle();
             rows.add(new BenchReport.Row("2. Digdag load, 1,000 vs 1 rule, rules on " + (onTasks ? "tasks" : "attempts"),
-                    format("%.2f× (%.1f vs %.1f req/s)", ratio, batonWithMostRules, batonWithOneRule), "≤ 1.1×",
-                    ratio <= 1.1));
+                    format("%.2f× per poll cycle (%.1f vs %.1f req/s; pollers: %.0f req/s)", ratio,
+                            withMostRules.batonPerSecond(), withOneRule.batonPerSecond(),
+                            withMostRules.pollersPerSecond()), "≤ 1.1×", ratio <= 1.1));
         }
         drain();
         polled.clear();
@@ -137,7 +139,9 @@ class BenchmarkTest extends BenchBase {
                 them (rule *i* waits for workflow *i* mod 100, or for one of its tasks). Baton polls every 1 s with its
                 defaults. In the same run, per-rule pollers poll an identical second emulator once per rule per
                 second, as a polling CLI does (`GET /api/attempts/{id}`, or `/tasks` for a task); Digdag's `require>`
-                polls the same way, backing off to every 10 s. Requests counted by each emulator over %d s.
+                polls the same way, backing off to every 10 s. Requests counted by each emulator over %d s; the
+                target is judged per poll cycle, since on a busy machine Baton skips a cycle now and then (a cycle that
+                is still running when the next is due is skipped), which lowers its requests per second.
 
                 """.formatted(WINDOW.toSeconds()) + table + """
 
@@ -164,17 +168,20 @@ class BenchmarkTest extends BenchBase {
         return WorkflowSpec.sequence(IntStream.range(0, count).mapToObj(task).toArray(TaskSpec[]::new));
     }
 
-    /** Requests per second each emulator received during the window. */
-    private static double[] requestRates(List<DigdagEmulator> emulators, Duration window) {
-        long[] before = emulators.stream().mapToLong(BenchmarkTest::requests).toArray();
-        long start = System.nanoTime();
+    /** Requests Baton's emulator and the pollers' received in one window; per cycle too, as a busy machine skips some. */
+    private record Load(double batonPerSecond, double batonPerCycle, double pollersPerSecond) {
+    }
+
+    private Load load(DigdagEmulator polled, Duration window) {
+        long baton = requests(watched);
+        long pollers = requests(polled);
+        Meters.Snapshot before = meters.snapshot();
         hold(window);
-        double seconds = (System.nanoTime() - start) / 1e9;
-        double[] rates = new double[emulators.size()];
-        for (int i = 0; i < rates.length; i++) {
-            rates[i] = (requests(emulators.get(i)) - before[i]) / seconds;
-        }
-        return rates;
+        Meters.Snapshot after = meters.snapshot();
+        double seconds = (after.nanos() - before.nanos()) / 1e9;
+        long batonRequests = requests(watched) - baton;
+        return new Load(batonRequests / seconds, batonRequests / (double) Math.max(1, after.cycles() - before.cycles()),
+                (requests(polled) - pollers) / seconds);
     }
 
     private static long requests(DigdagEmulator emulator) {

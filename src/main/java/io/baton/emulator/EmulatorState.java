@@ -175,6 +175,20 @@ final class EmulatorState {
         return attemptById(attemptId).tasks.stream().map(this::view).toList();
     }
 
+    /** The exact instant the attempt was created; the API shows it in whole seconds, like Digdag. */
+    synchronized Instant createdExactlyAt(long attemptId) {
+        return attemptById(attemptId).createdExactlyAt;
+    }
+
+    /** The exact instant the task ended, or null while it has not; the API shows whole seconds, like Digdag. */
+    synchronized Instant endedExactlyAt(long attemptId, String fullName) {
+        Tsk task = attemptById(attemptId).byName.get(fullName);
+        if (task == null) {
+            throw new IllegalArgumentException("attempt " + attemptId + " has no task " + fullName);
+        }
+        return task.endedExactlyAt;
+    }
+
     synchronized List<Attempt> retries(long attemptId) {
         return attemptById(attemptId).session.attempts.stream().map(this::view).toList();
     }
@@ -209,7 +223,7 @@ final class EmulatorState {
         }
         session.workflow = workflow;
         Att attempt = new Att(++attemptSeq, session.attempts.size() + 1, session, workflow, retryAttemptName,
-                params.deepCopy(), now());
+                params.deepCopy(), instant());
         session.attempts.add(attempt);
         attempts.put(attempt.id, attempt);
         Tsk root = addTask(attempt, null, workflow.spec.root(workflow.name), "");
@@ -347,6 +361,7 @@ final class EmulatorState {
     }
 
     private void finish(Att attempt, Tsk task, String errorMessage) {
+        task.endedExactlyAt = instant();
         task.updatedAt = now();
         if (errorMessage != null) {
             task.state = ERROR;
@@ -594,6 +609,7 @@ final class EmulatorState {
         final String retryAttemptName;
         final JsonNode params;
         final Instant createdAt;
+        final Instant createdExactlyAt;
         Instant finishedAt;
         boolean done;
         boolean success;
@@ -602,14 +618,15 @@ final class EmulatorState {
         final Map<String, Tsk> byName = new HashMap<>();
 
         Att(long id, int index, Sess session, Wf workflow, String retryAttemptName, JsonNode params,
-            Instant createdAt) {
+            Instant createdExactlyAt) {
             this.id = id;
             this.index = index;
             this.session = session;
             this.workflow = workflow;
             this.retryAttemptName = retryAttemptName;
             this.params = params;
-            this.createdAt = createdAt;
+            this.createdExactlyAt = createdExactlyAt;
+            this.createdAt = createdExactlyAt.truncatedTo(ChronoUnit.SECONDS);
         }
 
         void add(Tsk task) {
@@ -631,6 +648,7 @@ final class EmulatorState {
         boolean cancelRequested;
         Instant updatedAt;
         Instant startedAt;
+        Instant endedExactlyAt;
         JsonNode error = JSON.objectNode();
 
         Tsk(long id, String fullName, Tsk parent, JsonNode config, boolean group, Duration duration,

@@ -46,6 +46,8 @@ class ServerWatcher {
 
     private boolean loaded;
     private long highWater;
+    /** When the attempt list was last read back past {@code max-status-pages} to refresh older followed attempts. */
+    private Instant lastDeepRead;
     private final TreeMap<Long, Followed> followed = new TreeMap<>();
 
     /** Receives the transitions of one cycle; must commit them together with {@link ServerWatcher#persist}. */
@@ -72,6 +74,7 @@ class ServerWatcher {
     /** Forgets everything in memory; the next cycle reloads from PostgreSQL, as a freshly started replica would. */
     void forget() {
         loaded = false;
+        lastDeepRead = null;
         followed.clear();
     }
 
@@ -197,10 +200,17 @@ class ServerWatcher {
         /**
          * Attempt list pages, newest first (Digdag pages backwards: id &lt; last_id). Reads on while the page still
          * holds new attempts (within the look-back), and up to {@code max-status-pages} to refresh followed attempts.
+         * At the idle pace it reads further back while that saves calls: while at least as many followed attempts
+         * are older than the page as pages were read beyond the limit. One page answers for 100 attempts, so 700
+         * followed attempts beyond the limit cost 7 calls every idle interval instead of 700.
          */
         private Map<Long, Attempt> readAttemptPages() {
             TreeMap<Long, Attempt> listed = new TreeMap<>();
             long oldestFollowed = followed.isEmpty() ? Long.MAX_VALUE : followed.firstKey();
+            boolean deep = due(lastDeepRead, config.idleInterval());
+            if (deep) {
+                lastDeepRead = now;
+            }
             String lastId = null;
             for (int pages = 1; ; pages++) {
                 List<Attempt> page = client.attempts(new AttemptQuery(null, null, true, lastId, PAGE_SIZE));
@@ -211,7 +221,9 @@ class ServerWatcher {
                 Attempt oldest = page.stream().min(Comparator.comparingLong(ServerWatcher::id)).orElseThrow();
                 boolean moreNew = id(oldest) > highWater
                         && (oldest.createdAt() == null || oldest.createdAt().isAfter(cutoff));
-                boolean moreFollowed = id(oldest) > oldestFollowed && pages < config.maxStatusPages();
+                int beyondLimit = pages - config.maxStatusPages() + 1;
+                boolean moreFollowed = id(oldest) > oldestFollowed && (beyondLimit <= 0
+                        || deep && followed.headMap(id(oldest), false).size() >= beyondLimit);
                 if (!moreNew && !moreFollowed) {
                     return listed;
                 }

@@ -1,0 +1,224 @@
+package io.baton.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agroal.api.AgroalDataSource;
+import io.baton.digdag.DigdagClients;
+import io.baton.emulator.DigdagEmulator;
+import io.baton.emulator.EmulatedProject;
+import io.baton.rules.RuleValidator;
+import io.baton.trigger.RuleIndex;
+import io.baton.trigger.TriggerRun;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.TestInstance;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import static io.baton.emulator.TaskSpec.task;
+import static io.baton.emulator.WorkflowSpec.sequence;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** What the benchmark classes share: Baton's beans, the emulators, trigger latency, and quiet points between runs. */
+@Tag("bench")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class BenchBase {
+
+    static final OffsetDateTime SESSION = OffsetDateTime.parse("2026-01-01T00:00:00Z");
+
+    @Inject
+    RuleValidator validator;
+
+    @Inject
+    RuleIndex index;
+
+    @Inject
+    ObjectMapper mapper;
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    @Inject
+    MeterRegistry registry;
+
+    @Inject
+    DigdagClients clients;
+
+    final DigdagEmulator watched = BenchEmulators.watched();
+    BenchRules rules;
+    Meters meters;
+
+    @BeforeAll
+    void wire() {
+        assertThat(clients.client("main").baseUrl()).as("Baton watches the benchmark's emulator").isEqualTo(watched.url());
+        rules = new BenchRules(dataSource, validator, index, mapper);
+        meters = new Meters(registry);
+    }
+
+    /**
+     * Trigger latencies, upstream task end to downstream attempt creation, both by the emulator's exact clock, and
+     * the same path cut into stages by the timestamps Baton's tables keep.
+     */
+    record Latencies(List<Duration> sorted, Map<String, List<Duration>> stages) {
+
+        static Latencies of(List<Duration> latencies, Map<String, List<Duration>> stages) {
+            Map<String, List<Duration>> sortedStages = new java.util.LinkedHashMap<>();
+            stages.forEach((stage, durations) -> sortedStages.put(stage, durations.stream().sorted().toList()));
+            return new Latencies(latencies.stream().sorted().toList(), sortedStages);
+        }
+
+        /** Nearest-rank percentile. */
+        Duration percentile(double p) {
+            return sorted.get(Math.max(0, (int) Math.ceil(p / 100 * sorted.size()) - 1));
+        }
+
+        Duration max() {
+            return sorted.get(sorted.size() - 1);
+        }
+
+        String summary() {
+            return "p50 " + seconds(percentile(50)) + ", p95 " + seconds(percentile(95)) + ", p99 "
+                    + seconds(percentile(99)) + ", max " + seconds(max()) + " (" + sorted.size() + " triggers)";
+        }
+
+        String tableRow(String interval) {
+            return "| " + interval + " | " + sorted.size() + " | " + seconds(percentile(50)) + " | "
+                    + seconds(percentile(95)) + " | " + seconds(percentile(99)) + " | " + seconds(max()) + " |\n";
+        }
+
+        /** Where the time goes: median and p99 of each stage. */
+        String stageTable() {
+            StringBuilder table = new StringBuilder("| Stage | p50 | p99 |\n|---|---|---|\n");
+            stages.forEach((stage, durations) -> table.append("| ").append(stage).append(" | ")
+                    .append(seconds(new Latencies(durations, Map.of()).percentile(50))).append(" | ")
+                    .append(seconds(new Latencies(durations, Map.of()).percentile(99))).append(" |\n"));
+            return table.toString();
+        }
+    }
+
+    private static final String[] STAGES = {
+            "task ended → watcher's transaction began (poll interval, task list reads of the cycle)",
+            "→ that transaction committed and the outbox relay sent the event to Kafka",
+            "→ trigger engine committed the condition and the ledger row (Kafka consumer)",
+            "→ downstream attempt created in Digdag (3 calls)"};
+
+    /**
+     * Fires {@code triggers} rules, each waiting for the task {@code work} of its own upstream workflow and starting
+     * its own downstream workflow; the upstreams all start at once and their tasks end 1 to 10 s later, evenly spread.
+     */
+    Latencies triggerLatency(String project, int triggers) {
+        EmulatedProject definitions = watched.project(project);
+        List<Map<String, Object>> bodies = new ArrayList<>();
+        for (int i = 0; i < triggers; i++) {
+            definitions.workflow("up-" + i, sequence(task("work")));
+            definitions.workflow("down-" + i, sequence(task("report")));
+            bodies.add(BenchRules.rule(project + "-" + i, project, "down-" + i,
+                    List.of(BenchRules.digdag(project, "up-" + i, "+up-" + i + "+work"))));
+        }
+        rules.replaceAll(bodies);
+        Map<String, String> upstreamByRule = new HashMap<>();
+        for (int i = 0; i < triggers; i++) {
+            upstreamByRule.put(project + "-" + i, watched.startAttempt(project, "up-" + i, SESSION, Map.of()));
+        }
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+                .until(() -> startedRuns(project).size() == triggers);
+        // The emulator's clock runs ahead of the system clock by whole days (drain): its instants, back on the
+        // system clock, line up with the timestamps PostgreSQL wrote.
+        Duration ahead = Duration.between(Instant.now(), watched.now()).plusMillis(500).truncatedTo(ChronoUnit.DAYS);
+        List<Duration> latencies = new ArrayList<>();
+        Map<String, List<Duration>> stages = new java.util.LinkedHashMap<>();
+        for (String stage : STAGES) {
+            stages.put(stage, new ArrayList<>());
+        }
+        for (TriggerRun run : startedRuns(project)) {
+            String upstreamAttempt = upstreamByRule.get(run.ruleName);
+            String upstream = "+up-" + run.ruleName.substring(project.length() + 1) + "+work";
+            Instant ended = watched.taskEndedAt(upstreamAttempt, upstream);
+            Instant created = watched.attemptCreatedAt(run.attemptId);
+            latencies.add(Duration.between(ended, created));
+            Instant[] path = stageTimes(run.ruleName, "main/attempts/" + upstreamAttempt + "/tasks/" + upstream + "/success");
+            Instant[] points = {ended.minus(ahead), path[0], path[1], path[2], created.minus(ahead)};
+            for (int s = 0; s < STAGES.length; s++) {
+                stages.get(STAGES[s]).add(Duration.between(points[s], points[s + 1]));
+            }
+        }
+        return Latencies.of(latencies, stages);
+    }
+
+    /** When the event was committed to the outbox and sent, and when the rule's condition was committed. */
+    private Instant[] stageTimes(String rule, String eventId) {
+        try (var connection = dataSource.getConnection();
+             var query = connection.prepareStatement("SELECT o.created_at, o.sent_at, c.satisfied_at "
+                     + "FROM event_outbox o JOIN trigger_condition c ON c.event_id = o.event_id "
+                     + "WHERE o.event_id = ? AND c.rule_name = ?")) {
+            query.setString(1, eventId);
+            query.setString(2, rule);
+            try (var row = query.executeQuery()) {
+                assertThat(row.next()).as("outbox row and condition of " + eventId).isTrue();
+                return new Instant[]{row.getTimestamp(1).toInstant(), row.getTimestamp(2).toInstant(),
+                        row.getTimestamp(3).toInstant()};
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<TriggerRun> startedRuns(String project) {
+        return QuarkusTransaction.requiringNew().call(() -> TriggerRun.<TriggerRun>list(
+                "ruleName like ?1 and attemptId is not null", project + "-%"));
+    }
+
+    /**
+     * Removes every rule and ends every attempt (the emulator's clock jumps a day, so the automatic drive finishes all
+     * tasks), waits until Baton follows none and has handled what that caused, then empties the emulator: the next
+     * benchmark starts clean.
+     */
+    void drain() {
+        rules.replaceAll(List.of());
+        watched.faults().clear();
+        watched.advanceClock(Duration.ofDays(1));
+        await().atMost(Duration.ofMinutes(1)).until(() -> meters.gauge("baton.watch.followed.attempts") == 0);
+        watched.clear();
+        settle();
+    }
+
+    /** Waits until the outbox is empty and the trigger engine consumed nothing for a second. */
+    void settle() {
+        double[] last = {-1};
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            double consumed = meters.counter("baton.trigger.events.consumed");
+            boolean quiet = consumed == last[0] && meters.gauge("baton.outbox.size") == 0;
+            last[0] = consumed;
+            return quiet;
+        });
+    }
+
+    /** A measurement window: the harness lets Baton run for this long (this waits for no condition). */
+    static void hold(Duration window) {
+        try {
+            Thread.sleep(window.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String seconds(Duration duration) {
+        return String.format(Locale.ROOT, "%.2f s", duration.toNanos() / 1e9);
+    }
+
+    static String format(String pattern, Object... values) {
+        return String.format(Locale.ROOT, pattern, values);
+    }
+}

@@ -1,0 +1,32 @@
+package io.baton.bench;
+
+import io.quarkus.test.junit.QuarkusTestProfile;
+
+import java.util.Map;
+
+/**
+ * Baton as deployed (default watch settings, 1 s interval) against the benchmark's own emulator, which checks no
+ * contract (the contract check would dominate the cost being measured).
+ */
+public class BenchProfile implements QuarkusTestProfile {
+
+    @Override
+    public Map<String, String> getConfigOverrides() {
+        return Map.of(
+                "baton.digdag.servers.main.url", BenchEmulators.watched().url(),
+                "baton.watch.interval", interval(),
+                "quarkus.log.category.\"io.baton.trigger\".level", "WARN");
+    }
+
+    String interval() {
+        return "1s";
+    }
+
+    /** The same at a 5 s poll interval. */
+    public static class FiveSeconds extends BenchProfile {
+        @Override
+        String interval() {
+            return "5s";
+        }
+    }
+}

@@ -1,0 +1,443 @@
+package io.baton.bench;
+
+import io.baton.BatonTestServices;
+import io.baton.digdag.DigdagEndpoint;
+import io.baton.emulator.DigdagEmulator;
+import io.baton.emulator.EmulatedProject;
+import io.baton.emulator.TaskSpec;
+import io.baton.emulator.WorkflowSpec;
+import io.baton.events.DigdagCompletion;
+import io.baton.events.EventsConfig;
+import io.baton.trigger.TriggerCondition;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
+import java.util.stream.IntStream;
+
+import static io.baton.emulator.TaskSpec.task;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Baton's benchmarks 1 to 6 at the default 1 s poll interval, against the emulator in automatic mode, with the real
+ * PostgreSQL and Kafka. Each prints its figures and adds them to {@code target/bench/results.md}. Run with
+ * {@code ./baton bench}; never part of {@code mvn test}.
+ */
+@QuarkusTest
+@TestProfile(BenchProfile.class)
+@QuarkusTestResource(BatonTestServices.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class BenchmarkTest extends BenchBase {
+
+    private static final Duration WINDOW = Duration.ofSeconds(10);
+
+    @Inject
+    EventsConfig events;
+
+    private long idleResidentMiB;
+    private long idleHeapMiB;
+
+    @Test
+    @Order(1)
+    void triggerLatency() {
+        System.gc();
+        idleResidentMiB = Meters.residentMiB();
+        idleHeapMiB = Meters.heapUsedMiB();
+        triggerLatency("warm-1s", 20);
+        drain();
+        Latencies latencies = triggerLatency("lat-1s", 200);
+        drain();
+        boolean met = latencies.percentile(50).compareTo(Duration.ofSeconds(1)) <= 0
+                && latencies.percentile(99).compareTo(Duration.ofSeconds(2)) <= 0;
+        BenchReport.publish("1a-latency-1s",
+                List.of(new BenchReport.Row("1. Trigger latency, 1 s interval", latencies.summary(),
+                        "p50 ≤ 1 s, p99 ≤ 2 s", met)),
+                """
+                #### 1. Trigger latency
+
+                From the end of an upstream task to the creation of the downstream attempt, both read from the
+                emulator's exact clock (its API, like Digdag's, shows whole seconds). 200 rules, each waiting for the
+                task `work` of its own upstream workflow and starting its own downstream workflow; the 200 upstream
+                attempts start together and their tasks end 1 to 10 s later, spread evenly over poll cycles. The path
+                measured: watcher poll → outbox → Kafka → trigger engine → PostgreSQL ledger → `PUT /api/attempts`.
+                A warm-up round of 20 triggers before each measured one is not counted.
+
+                | Poll interval | Triggers | p50 | p95 | p99 | max |
+                |---|---|---|---|---|---|
+                """ + latencies.tableRow("1 s") + "\nWhere the time goes, at 1 s:\n\n" + latencies.stageTable());
+    }
+
+    @Test
+    @Order(2)
+    void digdagLoadVersusRules() {
+        int workflows = 100;
+        DigdagEmulator polled = BenchEmulators.polled();
+        runningWorkflows(watched, workflows);
+        List<String> polledAttempts = runningWorkflows(polled, workflows);
+        await().atMost(Duration.ofMinutes(1)).until(() -> meters.gauge("baton.watch.followed.attempts") == workflows);
+
+        StringBuilder table = new StringBuilder("""
+                | Rules wait for | Rules | Baton (req/s) | Baton (req per poll cycle) | Per-rule pollers (req/s) | Pollers ÷ Baton |
+                |---|---|---|---|---|---|
+                """);
+        List<BenchReport.Row> rows = new ArrayList<>();
+        for (boolean onTasks : List.of(false, true)) {
+            Load withOneRule = null;
+            Load withMostRules = null;
+            for (int count : List.of(1, 100, 1000)) {
+                rules.replaceAll(IntStream.range(0, count).mapToObj(i -> BenchRules.rule(
+                        "load-" + (onTasks ? "t" : "a") + "-" + i, "load", "report", List.of(BenchRules.digdag("load",
+                                "wf-" + i % workflows, onTasks ? "+wf-" + i % workflows + "+t" + i / workflows % 10 : null))))
+                        .toList());
+                List<String> paths = IntStream.range(0, count).mapToObj(i -> "/api/attempts/"
+                        + polledAttempts.get(i % workflows) + (onTasks ? "/tasks" : "")).toList();
+                Load load;
+                try (PerRulePollers pollers = new PerRulePollers(polled.url(), paths, Duration.ofSeconds(1))) {
+                    hold(Duration.ofSeconds(2));
+                    load = load(polled, WINDOW);
+                }
+                withOneRule = count == 1 ? load : withOneRule;
+                withMostRules = load;
+                table.append(format("| %s | %d | %.1f | %.2f | %.1f | %.1f× |%n", onTasks ? "a task (`+wf+tN`)"
+                        : "the attempt", count, load.batonPerSecond(), load.batonPerCycle(), load.pollersPerSecond(),
+                        load.pollersPerSecond() / load.batonPerSecond()));
+            }
+            double ratio = withMostRules.batonPerCycle() / withOneRule.batonPerCycle();
+            rows.add(new BenchReport.Row("2. Digdag load, 1,000 vs 1 rule, rules on " + (onTasks ? "tasks" : "attempts"),
+                    format("%.2f× per poll cycle (%.1f vs %.1f req/s; pollers: %.0f req/s)", ratio,
+                            withMostRules.batonPerSecond(), withOneRule.batonPerSecond(),
+                            withMostRules.pollersPerSecond()), "≤ 1.1×", ratio <= 1.1));
+        }
+        drain();
+        polled.clear();
+        BenchReport.publish("2-load", rows, """
+                #### 2. Digdag load versus number of rules
+
+                100 workflows run on Digdag (one attempt each, 10 tasks of an hour); 1, 100 or 1,000 rules wait for
+                them (rule *i* waits for workflow *i* mod 100, or for one of its tasks). Baton polls every 1 s with its
+                defaults. In the same run, per-rule pollers poll an identical second emulator once per rule per
+                second, as a polling CLI does (`GET /api/attempts/{id}`, or `/tasks` for a task); Digdag's `require>`
+                polls the same way, backing off to every 10 s. Requests counted by each emulator over %d s; the
+                target is judged per poll cycle, since on a busy machine Baton skips a cycle now and then (a cycle that
+                is still running when the next is due is skipped), which lowers its requests per second.
+
+                """.formatted(WINDOW.toSeconds()) + table + """
+
+                Baton's load does not depend on the number of rules: attempt status comes from one list page per
+                100 attempts. With rules on tasks it reads the task list of each running attempt of a referenced
+                workflow every interval, so it grows with the number of *running workflows that rules name* (here
+                1 → 100 when going from 1 to 100 rules) and then stays flat from 100 to 1,000 rules.
+                """);
+    }
+
+    /** Defines 100 workflows of ten one-hour tasks and starts one attempt of each; returns the attempt ids. */
+    private static List<String> runningWorkflows(DigdagEmulator emulator, int workflows) {
+        EmulatedProject project = emulator.project("load");
+        project.workflow("report", WorkflowSpec.sequence(task("build")));
+        List<String> attempts = new ArrayList<>();
+        for (int k = 0; k < workflows; k++) {
+            project.workflow("wf-" + k, tasks(10, t -> task("t" + t).withDuration(Duration.ofHours(1))));
+            attempts.add(emulator.startAttempt("load", "wf-" + k, SESSION, Map.of()));
+        }
+        return attempts;
+    }
+
+    private static WorkflowSpec tasks(int count, IntFunction<TaskSpec> task) {
+        return WorkflowSpec.sequence(IntStream.range(0, count).mapToObj(task).toArray(TaskSpec[]::new));
+    }
+
+    /** Requests Baton's emulator and the pollers' received in one window; per cycle too, as a busy machine skips some. */
+    private record Load(double batonPerSecond, double batonPerCycle, double pollersPerSecond) {
+    }
+
+    private Load load(DigdagEmulator polled, Duration window) {
+        long baton = requests(watched);
+        long pollers = requests(polled);
+        Meters.Snapshot before = meters.snapshot();
+        hold(window);
+        Meters.Snapshot after = meters.snapshot();
+        double seconds = (after.nanos() - before.nanos()) / 1e9;
+        long batonRequests = requests(watched) - baton;
+        return new Load(batonRequests / seconds, batonRequests / (double) Math.max(1, after.cycles() - before.cycles()),
+                (requests(polled) - pollers) / seconds);
+    }
+
+    private static long requests(DigdagEmulator emulator) {
+        return emulator.requestCounts().values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    @Test
+    @Order(3)
+    void ruleEngineThroughput() {
+        int ruleCount = 10_000;
+        rules.replaceAll(IntStream.range(0, ruleCount).mapToObj(i -> BenchRules.rule("tp-" + i, "tp", "report",
+                List.of(BenchRules.digdag("tp", "wf-" + i, "+wf-" + i + "+load"),
+                        BenchRules.digdag("tp-other", "wf-" + i, null)))).toList());
+        settle();
+
+        AtomicLong peakResident = new AtomicLong();
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "bench-rss"));
+        sampler.scheduleAtFixedRate(() -> peakResident.accumulateAndGet(Meters.residentMiB(), Math::max), 0, 100,
+                TimeUnit.MILLISECONDS);
+        Throughput unmatched;
+        Throughput matching;
+        try {
+            unmatched = consume(100_000, i -> completion("tp-none", "wf-" + i % 1000, null, String.valueOf(i)));
+            double matchedBefore = meters.counter("baton.trigger.events.matched");
+            matching = consume(ruleCount, i -> completion("tp", "wf-" + i, "+wf-" + i + "+load", String.valueOf(i)));
+            assertThat(meters.counter("baton.trigger.events.matched") - matchedBefore).isEqualTo(ruleCount);
+            long conditions = QuarkusTransaction.requiringNew().call(() -> TriggerCondition.count("ruleName like ?1", "tp-%"));
+            assertThat(conditions).isEqualTo(ruleCount);
+        } finally {
+            sampler.shutdownNow();
+        }
+        long loadHeapMiB = Meters.heapUsedMiB();
+
+        BenchReport.publish("3-throughput", List.of(
+                new BenchReport.Row("3a. Rule engine, events matching no rule (10,000 rules)",
+                        format("%,.0f events/s", unmatched.perSecond()), "≥ 10,000/s", unmatched.perSecond() >= 10_000),
+                new BenchReport.Row("3b. Rule engine, events satisfying a condition (PostgreSQL write)",
+                        format("%,.0f events/s", matching.perSecond()), "≥ 1,000/s", matching.perSecond() >= 1_000)),
+                """
+                #### 3. Rule-engine throughput
+
+                10,000 rules registered (each waits for a task of its own workflow and for a second workflow, so one
+                event satisfies a condition without firing). Events are published to Baton's events topic with a plain
+                Kafka producer as CloudEvents in binary mode, as the outbox relay writes them, and consumed by
+                Baton's trigger engine (one consumer, `baton.trigger.events.consumed`). The rate is events over the
+                time from the first send to the last event consumed.
+
+                | Events | Count | Published in | Consumed, matched and committed in | Rate |
+                |---|---|---|---|---|
+                """ + unmatched.tableRow("match no rule (index look-up only)")
+                        + matching.tableRow("satisfy one condition each (a PostgreSQL transaction each)"));
+        BenchReport.publish("6-memory", List.of(
+                new BenchReport.Row("6. Resident memory (RSS), idle → under load 3",
+                        format("%d MiB → %d MiB", idleResidentMiB, peakResident.get()), "none set", null)),
+                """
+                #### 6. Memory
+
+                Resident set size (`VmRSS` of `/proc/self/status`) of the JVM that runs Baton — and, in this harness,
+                also the emulators and the benchmark code — with `-Xmx768m`. Idle: after start, before benchmark 1.
+                Under load: the peak sampled every 100 ms during benchmark 3 (10,000 rules indexed).
+
+                | | RSS | Heap used |
+                |---|---|---|
+                """ + format("| idle | %d MiB | %d MiB |%n| under load 3 (peak) | %d MiB | %d MiB (at the end) |%n",
+                idleResidentMiB, idleHeapMiB, peakResident.get(), loadHeapMiB));
+    }
+
+    private record Throughput(String label, int count, Duration published, Duration consumed) {
+        double perSecond() {
+            return count / (consumed.toNanos() / 1e9);
+        }
+
+        String tableRow(String what) {
+            return format("| %s | %,d | %s | %s | %,.0f/s |%n", what, count, seconds(published), seconds(consumed),
+                    perSecond());
+        }
+    }
+
+    /** Publishes {@code count} completion events and waits until the trigger engine consumed them all. */
+    private Throughput consume(int count, IntFunction<DigdagCompletion> event) {
+        double target = meters.counter("baton.trigger.events.consumed") + count;
+        Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, BatonTestServices.KAFKA,
+                ProducerConfig.ACKS_CONFIG, "1", ProducerConfig.LINGER_MS_CONFIG, 5,
+                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        long start = System.nanoTime();
+        long published;
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer())) {
+            for (int i = 0; i < count; i++) {
+                producer.send(record(event.apply(i)));
+            }
+            producer.flush();
+            published = System.nanoTime() - start;
+        }
+        await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(50))
+                .until(() -> meters.counter("baton.trigger.events.consumed") >= target);
+        return new Throughput("", count, Duration.ofNanos(published), Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    private static DigdagCompletion completion(String project, String workflow, String task, String attemptId) {
+        Instant now = Instant.now();
+        return new DigdagCompletion("main", project, workflow, task, attemptId, attemptId,
+                DigdagCompletion.formatSessionTime(SESSION), SESSION.toLocalDate(), "success", null, now, now,
+                "http://digdag/attempts/" + attemptId, null);
+    }
+
+    /** The record as Baton's outbox relay writes it: CloudEvents binary mode, keyed by workflow. */
+    private ProducerRecord<String, String> record(DigdagCompletion completion) {
+        ProducerRecord<String, String> record;
+        try {
+            record = new ProducerRecord<>(events.topic(), completion.workflowKey(), mapper.writeValueAsString(completion));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        Map.of("ce_specversion", "1.0", "ce_id", completion.eventId(), "ce_type", completion.type(),
+                        "ce_source", "http://digdag", "ce_subject", completion.subject(),
+                        "ce_time", completion.finishedAt().toString(), "content-type", "application/json")
+                .forEach((name, value) -> record.headers().add(name, value.getBytes(StandardCharsets.UTF_8)));
+        return record;
+    }
+
+    @Test
+    @Order(4)
+    void watcherAndDigdagCost() {
+        int workflows = 100;
+        int sessions = 10;
+        int tasksPerAttempt = 50;
+        EmulatedProject project = watched.project("watch");
+        for (int k = 0; k < workflows; k++) {
+            project.workflow("wf-" + k, tasks(tasksPerAttempt, t -> task("t" + t).withDuration(Duration.ofSeconds(5))));
+        }
+        // Digdag-like costs per call: 3.5 ms per 100-attempt page, 5 ms per 10 tasks, 1 ms for one attempt (assumed).
+        watched.faults().perCallCost(DigdagEndpoint.ATTEMPTS.key(), Duration.ofNanos(3_500_000))
+                .perCallCost(DigdagEndpoint.ATTEMPT_TASKS.key(), Duration.ofMillis(5L * tasksPerAttempt / 10))
+                .perCallCost(DigdagEndpoint.ATTEMPT.key(), Duration.ofMillis(1));
+        rules.replaceAll(IntStream.range(0, workflows).mapToObj(k -> BenchRules.rule("watch-a-" + k, "watch", "report",
+                List.of(BenchRules.digdag("watch", "wf-" + k, null)))).toList());
+        for (int s = 0; s < sessions; s++) {
+            for (int k = 0; k < workflows; k++) {
+                watched.startAttempt("watch", "wf-" + k, SESSION.plusDays(s), Map.of());
+            }
+        }
+        int attempts = workflows * sessions;
+        await().atMost(Duration.ofMinutes(1)).until(() -> meters.gauge("baton.watch.followed.attempts") == attempts);
+
+        StringBuilder table = new StringBuilder("""
+                | Task lists read for | Digdag per-call cost | Cycles | Mean cycle | Baton CPU | Calls per cycle (by endpoint) | Digdag time per second |
+                |---|---|---|---|---|---|---|
+                """);
+        hold(Duration.ofSeconds(3));
+        Window attemptsOnly = measure(Duration.ofSeconds(15));
+        table.append(attemptsOnly.tableRow("no attempt (rules on attempts only)", "on"));
+
+        rules.replaceAll(IntStream.range(0, sessions).mapToObj(s -> BenchRules.rule("watch-t-" + s, "watch", "report",
+                List.of(BenchRules.digdag("watch", "wf-0", "+wf-0+t" + (tasksPerAttempt - 1 - s))))).toList());
+        hold(Duration.ofSeconds(3));
+        Window oneWorkflow = measure(Duration.ofSeconds(15));
+        table.append(oneWorkflow.tableRow("the 10 attempts of 1 workflow that rules name tasks of", "on"));
+
+        watched.faults().clear();
+        rules.replaceAll(IntStream.range(0, workflows).mapToObj(k -> BenchRules.rule("watch-t-" + k, "watch", "report",
+                List.of(BenchRules.digdag("watch", "wf-" + k, "+wf-" + k + "+t" + (tasksPerAttempt - 1))))).toList());
+        hold(Duration.ofSeconds(5));
+        Window allTasks = measure(Duration.ofSeconds(15));
+        table.append(allTasks.tableRow("all 1,000 attempts (every workflow has a task rule)", "off"));
+        drain();
+
+        BenchReport.publish("4-watcher", List.of(
+                new BenchReport.Row("4. Watcher CPU, 1,000 running attempts × 50 tasks, 1 s",
+                        format("%.2f cores reading pages only; %.2f cores reading all 1,000 task lists (%.0f calls per cycle)",
+                                attemptsOnly.cores(), allTasks.cores(), allTasks.callsPerCycle()),
+                        "< 1 core", Math.max(attemptsOnly.cores(), allTasks.cores()) < 1)),
+                """
+                #### 4. Watcher cost
+
+                1,000 attempts running at once (100 workflows × 10 sessions, 50 sequential tasks each, a task ends
+                every 5–14 s per attempt), polled every 1 s with the default `task-fetch=referenced`. Baton CPU is the
+                process's CPU time minus that of the emulator's and the harness's threads, per second of wall time
+                (1.00 = one core busy). Calls come from Baton's `baton.digdag.requests` timer. The last row has no
+                per-call cost: at 25 ms per 50-task list one cycle would take 25 s of Digdag time.
+
+                """ + table);
+        BenchReport.publish("5-digdag-cost", List.of(
+                new BenchReport.Row("5. Digdag time per second, 1,000 running attempts, 1 s",
+                        format("%.1f ms/s (task lists of 10 attempts: %.1f ms/s)", attemptsOnly.digdagMillisPerSecond(),
+                                oneWorkflow.digdagMillisPerSecond()), "≤ 50 ms/s",
+                        attemptsOnly.digdagMillisPerSecond() <= 50)),
+                """
+                #### 5. Digdag-side cost
+
+                Same set-up as 4, the emulator answering with a Digdag-like cost per call: 3.5 ms per 100-attempt list
+                page, 25 ms per 50-task list (5 ms per 10 tasks), 1 ms for one attempt (an assumption; not given).
+                Digdag time is the sum of the response times Baton's client saw, per second of wall time.
+
+                | Task lists read for | Calls/s by endpoint | Digdag time per second |
+                |---|---|---|
+                """ + attemptsOnly.costRow("no attempt (rules on attempts only)")
+                        + oneWorkflow.costRow("the 10 attempts of 1 workflow that rules name tasks of"));
+    }
+
+    private Window measure(Duration window) {
+        Meters.Snapshot before = meters.snapshot();
+        hold(window);
+        return new Window(before, meters.snapshot());
+    }
+
+    /** Figures of one measurement window. */
+    private record Window(Meters.Snapshot before, Meters.Snapshot after) {
+
+        double seconds() {
+            return (after.nanos() - before.nanos()) / 1e9;
+        }
+
+        long cycles() {
+            return after.cycles() - before.cycles();
+        }
+
+        double cores() {
+            return ((after.processCpu() - before.processCpu()) - (after.harnessCpu() - before.harnessCpu())) / 1e9
+                    / seconds();
+        }
+
+        Map<String, Long> calls() {
+            Map<String, Long> calls = new java.util.TreeMap<>();
+            after.clientCalls().forEach((endpoint, count) -> {
+                long delta = count - before.clientCalls().getOrDefault(endpoint, 0L);
+                if (delta > 0) {
+                    calls.put(endpoint, delta);
+                }
+            });
+            return calls;
+        }
+
+        double callsPerCycle() {
+            return calls().values().stream().mapToLong(Long::longValue).sum() / (double) Math.max(1, cycles());
+        }
+
+        double digdagMillisPerSecond() {
+            double nanos = after.clientNanos().entrySet().stream()
+                    .mapToDouble(e -> e.getValue() - before.clientNanos().getOrDefault(e.getKey(), 0.0)).sum();
+            return nanos / 1e6 / seconds();
+        }
+
+        String perEndpoint(double divisor) {
+            return String.join(", ", calls().entrySet().stream()
+                    .map(e -> format("`%s` %.1f", e.getKey(), e.getValue() / divisor)).toList());
+        }
+
+        String tableRow(String tasksReadFor, String cost) {
+            double cycleMillis = (after.cycleNanos() - before.cycleNanos()) / 1e6 / Math.max(1, cycles());
+            return format("| %s | %s | %d in %.0f s | %.0f ms | %.2f cores | %.1f: %s | %.1f ms |%n", tasksReadFor,
+                    cost, cycles(), seconds(), cycleMillis, cores(), callsPerCycle(),
+                    perEndpoint(Math.max(1, cycles())), digdagMillisPerSecond());
+        }
+
+        String costRow(String tasksReadFor) {
+            return format("| %s | %s | %.1f ms |%n", tasksReadFor, perEndpoint(seconds()), digdagMillisPerSecond());
+        }
+    }
+}

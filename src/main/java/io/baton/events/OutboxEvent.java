@@ -42,12 +42,22 @@ public class OutboxEvent extends PanacheEntityBase {
     @Column(name = "sent_at")
     public OffsetDateTime sentAt;
 
-    /** The oldest unsent rows, locked so that a second replica's relay skips them. */
+    /** Arbitrary but fixed: the advisory lock key that lets one relay of all replicas work at a time. */
+    private static final long RELAY_LOCK = 0x6261746f6e4f5554L;
+
+    /** Takes the relay lock until the transaction ends; false when another replica's relay holds it. */
+    static boolean tryLockRelay() {
+        return (Boolean) getEntityManager().createNativeQuery("SELECT pg_try_advisory_xact_lock(:key)")
+                .setParameter("key", RELAY_LOCK)
+                .getSingleResult();
+    }
+
+    /** The oldest unsent rows, locked for this transaction. */
     @SuppressWarnings("unchecked")
     static List<OutboxEvent> lockUnsent(int limit) {
         return getEntityManager()
-                .createNativeQuery("SELECT * FROM event_outbox WHERE sent_at IS NULL ORDER BY seq LIMIT :limit "
-                        + "FOR UPDATE SKIP LOCKED", OutboxEvent.class)
+                .createNativeQuery("SELECT * FROM event_outbox WHERE sent_at IS NULL ORDER BY seq LIMIT :limit FOR UPDATE",
+                        OutboxEvent.class)
                 .setParameter("limit", limit)
                 .getResultList();
     }

@@ -21,17 +21,19 @@ import org.jboss.logging.Logger;
 import java.net.URI;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Publishes outbox rows to Kafka in commit order and marks them sent once Kafka acknowledged them (acks=all,
  * idempotent producer). Rows stay in the outbox while Kafka is unreachable and go out when it is back. One relay
- * thread per replica, woken after each commit that added rows and otherwise every {@code relay.interval}; rows are
- * locked while sent, so the relays of several replicas never publish the same row at once.
+ * thread per replica, woken after each commit that added rows and otherwise every {@code relay.interval}; one relay
+ * of all replicas works at a time (a transaction-scoped advisory lock), so rows leave in commit order.
  */
 @ApplicationScoped
 public class OutboxRelay {
@@ -55,6 +57,11 @@ public class OutboxRelay {
     private boolean signalled;
     private volatile boolean running;
     private Thread worker;
+    private final ExecutorService sender = Executors.newSingleThreadExecutor(task -> {
+        Thread thread = new Thread(task, "baton-outbox-sender");
+        thread.setDaemon(true);
+        return thread;
+    });
     private final AtomicLong oldestUnsentAgeSeconds = new AtomicLong();
 
     @PostConstruct
@@ -75,6 +82,7 @@ public class OutboxRelay {
     void stop(@Observes ShutdownEvent event) {
         running = false;
         wake();
+        sender.shutdown();
         try {
             worker.join(config.relay().sendTimeout().toMillis());
         } catch (InterruptedException e) {
@@ -120,15 +128,16 @@ public class OutboxRelay {
 
     /** @return the number of rows published and marked sent */
     int publishBatch() {
+        if (!OutboxEvent.tryLockRelay()) {
+            return 0;
+        }
         List<OutboxEvent> batch = OutboxEvent.lockUnsent(config.relay().batchSize());
         refreshGauges(batch);
         if (batch.isEmpty()) {
             return 0;
         }
-        List<CompletableFuture<Void>> acks = new ArrayList<>(batch.size());
-        for (OutboxEvent row : batch) {
-            acks.add(emitter.sendMessage(toMessage(row)).subscribeAsCompletionStage());
-        }
+        List<Message<String>> messages = batch.stream().map(this::toMessage).toList();
+        List<CompletableFuture<Void>> acks = sendOutsideTransaction(messages);
         // Only an unbroken prefix is marked sent, so a failed row and everything after it go again, in order.
         long deadline = System.nanoTime() + config.relay().sendTimeout().toNanos();
         OffsetDateTime now = OffsetDateTime.now();
@@ -147,6 +156,23 @@ public class OutboxRelay {
         }
         published.increment(marked);
         return marked;
+    }
+
+    /**
+     * Sends from a plain thread: sent from the transaction's thread, the acknowledgement callbacks would carry the
+     * transaction's context onto Kafka's threads, and the commit would find it active on several threads.
+     */
+    private List<CompletableFuture<Void>> sendOutsideTransaction(List<Message<String>> messages) {
+        try {
+            return sender.submit(() -> messages.stream()
+                    .map(message -> emitter.sendMessage(message).subscribeAsCompletionStage())
+                    .toList()).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     private Message<String> toMessage(OutboxEvent row) {

@@ -20,7 +20,9 @@ import io.baton.rules.RuleService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
+import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
@@ -30,6 +32,8 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Starts the downstream attempt of a committed ledger row. A row is worked on under a row lock, so two replicas never
@@ -63,6 +67,31 @@ public class DownstreamStarter {
     private static final TypeReference<Map<String, Object>> PARAMS = new TypeReference<>() {
     };
 
+    /** Starts runs off the event consumer's thread, so one slow Digdag start does not hold up the next events. */
+    private final ExecutorService starting = Executors.newFixedThreadPool(4, task -> {
+        Thread thread = new Thread(task, "baton-downstream-start");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    /**
+     * Works on a committed run on another thread; should that never happen (a crash), {@link #resumePending} picks
+     * the run up.
+     */
+    public void startSoon(long runId) {
+        starting.execute(() -> {
+            try {
+                start(runId);
+            } catch (RuntimeException e) {
+                LOG.warnf("starting run %d failed; it is resumed later: %s", runId, e.getMessage());
+            }
+        });
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        starting.shutdown();
+    }
+
     /** Works on a pending run now; a no-op when it is not pending or another replica is on it. */
     public void start(long runId) {
         Optional<TriggerOutcomes.Outcome> outcome = QuarkusTransaction.requiringNew()
@@ -90,7 +119,8 @@ public class DownstreamStarter {
             startInDigdag(rule, run);
             run.startedAt = OffsetDateTime.now(ZoneOffset.UTC);
             run.lastError = null;
-            if (run.upstreamFinishedAt != null) {
+            // Digdag's clock may run ahead of Baton's; a negative latency says nothing, so it is not recorded.
+            if (run.upstreamFinishedAt != null && !run.upstreamFinishedAt.isAfter(run.startedAt)) {
                 registry.timer("baton.trigger.latency").record(Duration.between(run.upstreamFinishedAt, run.startedAt));
             }
             registry.counter("baton.trigger.fired", "outcome", run.state).increment();

@@ -68,7 +68,7 @@ public class TriggerService {
                     .call(() -> satisfy(rule, candidate.upstream().id(), sessionTime, event))
                     .ifPresent(toStart::add);
         }
-        toStart.forEach(starter::start);
+        toStart.forEach(starter::startSoon);
     }
 
     /** A new rule does not fire for upstreams that finished long before it existed (e.g. a replayed topic). */

@@ -118,18 +118,28 @@ class ServerWatcher {
             highWater = 0;
             return;
         }
-        List<Attempt> newest = client.attempts(new AttemptQuery(null, null, true, null, PAGE_SIZE));
-        highWater = newest.stream().mapToLong(ServerWatcher::id).max().orElse(0);
         Instant now = Instant.now();
-        for (Attempt attempt : newest) {
-            if (!attempt.done()) {
-                Followed f = new Followed(attempt, now);
-                if (wantsTasks(f)) {
-                    f.taskStates = statesOf(client.tasks(attempt.id()));
+        Instant cutoff = now.minus(config.lookBack());
+        highWater = 0;
+        String lastId = null;
+        // Every attempt running now is followed: pages are read back while they still hold running attempts
+        // (within the look-back), a one-time cost of the first start.
+        for (boolean more = true; more; ) {
+            List<Attempt> page = client.attempts(new AttemptQuery(null, null, true, lastId, PAGE_SIZE));
+            boolean running = false;
+            for (Attempt attempt : page) {
+                highWater = Math.max(highWater, id(attempt));
+                if (!attempt.done() && (attempt.createdAt() == null || attempt.createdAt().isAfter(cutoff))) {
+                    running = true;
+                    Followed f = new Followed(attempt, now);
+                    if (wantsTasks(f)) {
+                        f.taskStates = statesOf(client.tasks(attempt.id()));
+                    }
+                    followed.put(f.attemptId, f);
                 }
-                f.dirty = true;
-                followed.put(f.attemptId, f);
             }
+            more = page.size() == PAGE_SIZE && running;
+            lastId = page.isEmpty() ? null : page.get(page.size() - 1).id();
         }
         QuarkusTransaction.requiringNew().run(() -> {
             followed.values().forEach(this::save);
@@ -164,6 +174,7 @@ class ServerWatcher {
                         finish(attempt, null);
                     } else if (f == null) {
                         Followed started = new Followed(attempt, now);
+                        started.lastStatusRead = now;
                         started.dirty = true;
                         followed.put(id, started);
                     }

@@ -118,6 +118,8 @@ abstract class BenchBase {
      * its own downstream workflow; the upstreams all start at once and their tasks end 1 to 10 s later, evenly spread.
      */
     Latencies triggerLatency(String project, int triggers) {
+        // A fresh Baton begins watching at its first poll: what ends before that is not reported (no back-fill).
+        await().atMost(Duration.ofSeconds(30)).until(() -> meters.snapshot().cycles() >= 1);
         EmulatedProject definitions = watched.project(project);
         List<Map<String, Object>> bodies = new ArrayList<>();
         for (int i = 0; i < triggers; i++) {

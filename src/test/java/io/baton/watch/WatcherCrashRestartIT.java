@@ -1,0 +1,122 @@
+package io.baton.watch;
+
+import io.baton.BatonTestServices;
+import io.baton.KafkaTestConsumer;
+import io.baton.digdag.Task;
+import io.baton.emulator.DigdagEmulator;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static io.baton.KafkaTestConsumer.header;
+import static io.baton.emulator.TaskSpec.group;
+import static io.baton.emulator.TaskSpec.parallel;
+import static io.baton.emulator.TaskSpec.task;
+import static io.baton.emulator.WorkflowSpec.sequence;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The packaged application as its own process, killed (SIGKILL) mid-workflow and started again: every completion,
+ * including those that happened while it was down, is published exactly once.
+ */
+class WatcherCrashRestartIT {
+
+    private final BatonTestServices services = new BatonTestServices();
+    private final DigdagEmulator emulator = BatonTestServices.emulator();
+    private Map<String, String> config;
+    private Process baton;
+    private int port;
+
+    @BeforeEach
+    void start() throws IOException {
+        config = services.start();
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        if (baton != null) {
+            baton.destroyForcibly();
+        }
+        services.stop();
+    }
+
+    private void launch() throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        config.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        command.add("-Dquarkus.http.port=" + port);
+        command.add("-Dbaton.watch.task-fetch=all");
+        command.add("-jar");
+        command.add(Path.of("target", "quarkus-app", "quarkus-run.jar").toString());
+        baton = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(Path.of("target", "crash-restart-baton.log").toFile())
+                .start();
+        HttpClient http = HttpClient.newHttpClient();
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+    }
+
+    /** Whether Baton's database holds the attempt as followed, with its tasks read. */
+    private boolean followed(String attemptId) throws Exception {
+        try (Connection connection = DriverManager.getConnection(config.get("quarkus.datasource.jdbc.url"),
+                config.get("quarkus.datasource.username"), config.get("quarkus.datasource.password"));
+             ResultSet rows = connection.createStatement().executeQuery(
+                     "SELECT count(*) FROM watch_attempt WHERE task_states IS NOT NULL AND attempt_id = " + attemptId)) {
+            rows.next();
+            return rows.getLong(1) == 1;
+        }
+    }
+
+    @Test
+    void completionsWhileTheProcessWasKilledArePublishedOnceAfterItStartsAgain() throws Exception {
+        String project = "crash-" + UUID.randomUUID().toString().substring(0, 8);
+        emulator.project(project).workflow("etl", "UTC", sequence(task("extract"),
+                group("transform", parallel("parallel_group", task("clean_a"), task("clean_b"))), task("load")));
+        String key = BatonTestServices.DIGDAG_SERVER + "/" + project + "/etl";
+
+        try (KafkaTestConsumer consumer = new KafkaTestConsumer(config.get("baton.events.topic"))) {
+            launch();
+            String attempt = emulator.startAttempt(project, "etl", OffsetDateTime.parse("2026-11-24T00:00:00+00:00"), Map.of());
+            await().atMost(Duration.ofSeconds(20)).until(() -> followed(attempt));
+            emulator.completeTask(attempt, "+etl+extract");
+            consumer.awaitRecords(records -> records.stream().anyMatch(r -> key.equals(r.key())), Duration.ofSeconds(20));
+
+            baton.destroyForcibly().waitFor();
+            emulator.completeAll(attempt);
+            launch();
+
+            consumer.awaitRecords(records -> records.stream().anyMatch(r -> key.equals(r.key())
+                    && "io.baton.digdag.attempt.succeeded".equals(header(r, "ce_type"))), Duration.ofSeconds(30));
+            List<ConsumerRecord<String, String>> mine = consumer.drain(Duration.ofSeconds(3)).stream()
+                    .filter(r -> key.equals(r.key())).toList();
+            assertThat(mine).extracting(r -> header(r, "ce_id")).doesNotHaveDuplicates();
+            assertThat(mine).hasSize(emulator.tasks(attempt).size() + 1);
+            assertThat(mine.stream().filter(r -> header(r, "ce_subject").contains("+")).map(r -> header(r, "ce_subject")))
+                    .containsExactlyInAnyOrderElementsOf(emulator.tasks(attempt).stream()
+                            .map(Task::fullName).map(name -> project + "/etl/" + name).toList());
+        }
+    }
+}

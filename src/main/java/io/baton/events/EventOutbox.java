@@ -14,6 +14,8 @@ import jakarta.transaction.Transactional;
 @ApplicationScoped
 public class EventOutbox {
 
+    private static final Object WAKES_RELAY = new Object();
+
     @Inject
     ObjectMapper objectMapper;
 
@@ -43,7 +45,9 @@ public class EventOutbox {
                 .setParameter("time", event.time())
                 .setParameter("data", toJson(event.data()))
                 .executeUpdate();
-        if (inserted == 1) {
+        if (inserted == 1 && transactions.getResource(WAKES_RELAY) == null) {
+            // Once per transaction, however many events it adds.
+            transactions.putResource(WAKES_RELAY, Boolean.TRUE);
             transactions.registerInterposedSynchronization(new Synchronization() {
                 @Override
                 public void beforeCompletion() {

@@ -178,6 +178,8 @@ final class DemoRun {
         if (!RULE.equals(trigger.rule())) {
             return;
         }
+        // The start may be quicker than the progress poll: the rule's last step is told first all the same.
+        printProgress(LocalDate.parse(trigger.correlationKey()));
         Instant now = Instant.now();
         triggers.add(trigger);
         reportStarted.putIfAbsent(LocalDate.parse(trigger.correlationKey()), clock.timeOfDay(now));
@@ -202,20 +204,23 @@ final class DemoRun {
     private void followRule() {
         for (int day = 0; day <= clock.day(Instant.now()); day++) {
             LocalDate date = clock.date(day);
-            if (reportStarted.containsKey(date)) {
-                continue;
+            if (!reportStarted.containsKey(date)) {
+                printProgress(date);
             }
-            Explanation explanation = api.explain(RULE, date.toString());
-            List<String> done = explanation.satisfied().stream().map(Explanation.Satisfied::upstream).distinct()
-                    .toList();
-            if (done.size() > satisfied.getOrDefault(date, 0)) {
-                satisfied.put(date, done.size());
-                int total = done.size() + explanation.missing().size();
-                print(Instant.now(), "rule", RULE + ": " + done.size() + " of " + total + " upstreams satisfied for "
-                        + date + " (" + String.join(", ", done) + ")" + (explanation.missing().isEmpty()
-                        ? " → Baton starts " + REPORT_NAME
-                        : "; waiting for " + String.join(", ", explanation.missing())));
-            }
+        }
+    }
+
+    private synchronized void printProgress(LocalDate date) {
+        Explanation explanation = api.explain(RULE, date.toString());
+        List<String> done = explanation.satisfied().stream().map(Explanation.Satisfied::upstream).distinct()
+                .toList();
+        if (done.size() > satisfied.getOrDefault(date, 0)) {
+            satisfied.put(date, done.size());
+            int total = done.size() + explanation.missing().size();
+            print(Instant.now(), "rule", RULE + ": " + done.size() + " of " + total + " upstreams satisfied for "
+                    + date + " (" + String.join(", ", done) + ")" + (explanation.missing().isEmpty()
+                    ? " → Baton starts " + REPORT_NAME
+                    : "; waiting for " + String.join(", ", explanation.missing())));
         }
     }
 

@@ -24,6 +24,7 @@ import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -69,7 +70,7 @@ final class DemoRun {
     private final Set<Integer> deadlinesShown = new HashSet<>();
     private final Set<String> started = new HashSet<>();
     private final Map<LocalDate, Integer> satisfied = new HashMap<>();
-    private final Map<LocalDate, LocalTime> reportStarted = new HashMap<>();
+    private final Map<LocalDate, LocalTime> reportStarted = new ConcurrentHashMap<>();
     private final Set<LocalDate> reportsDone = new HashSet<>();
     private final Map<String, Long> eventsByType = new TreeMap<>();
     private final List<TriggerData> triggers = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.baton.trigger;
 
+import io.baton.events.DigdagCompletion;
 import io.baton.rules.Deadline;
 import io.baton.rules.Rule;
 import io.quarkus.hibernate.orm.panache.Panache;
@@ -54,7 +55,7 @@ public class DeadlineWatch {
                 return Optional.empty();
             }
             Evaluation evaluation = Evaluation.of(rule, key, TriggerCondition.of(rule.name(), key));
-            return Optional.of(outcomes.deadlineMissed(rule, evaluation, Evaluation.format(session),
+            return Optional.of(outcomes.deadlineMissed(rule, evaluation, DigdagCompletion.formatSessionTime(session),
                     due.toOffsetDateTime().toString()));
         });
     }

@@ -1,5 +1,6 @@
 package io.baton.trigger;
 
+import io.baton.events.DigdagCompletion;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.baton.digdag.Attempt;
@@ -175,9 +176,9 @@ public class DownstreamStarter {
         OffsetDateTime upstream = conditions.isEmpty() ? downstream
                 : OffsetDateTime.parse(conditions.get(conditions.size() - 1).sessionTime);
         return Map.of(
-                Placeholders.UPSTREAM_SESSION_TIME, Evaluation.format(upstream),
+                Placeholders.UPSTREAM_SESSION_TIME, DigdagCompletion.formatSessionTime(upstream),
                 Placeholders.UPSTREAM_SESSION_DATE, upstream.toLocalDate().toString(),
-                Placeholders.DOWNSTREAM_SESSION_TIME, Evaluation.format(downstream),
+                Placeholders.DOWNSTREAM_SESSION_TIME, DigdagCompletion.formatSessionTime(downstream),
                 Placeholders.DOWNSTREAM_SESSION_DATE, downstream.toLocalDate().toString(),
                 Placeholders.RULE_NAME, rule.name());
     }

@@ -1,6 +1,5 @@
 package io.baton.trigger;
 
-import io.baton.events.DigdagCompletion;
 import io.baton.rules.Match;
 import io.baton.rules.Rule;
 import io.baton.rules.Upstream;
@@ -72,9 +71,5 @@ public record Evaluation(String rule, String correlationKey, Map<String, List<Tr
     TriggerCondition latest() {
         return satisfied.values().stream().flatMap(List::stream)
                 .max(Comparator.comparing(TriggerCondition::finishedInstant)).orElseThrow();
-    }
-
-    static String format(OffsetDateTime sessionTime) {
-        return DigdagCompletion.formatSessionTime(sessionTime);
     }
 }

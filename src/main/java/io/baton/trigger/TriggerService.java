@@ -1,5 +1,6 @@
 package io.baton.trigger;
 
+import io.baton.events.DigdagCompletion;
 import io.baton.problem.ProblemException;
 import io.baton.rules.Rule;
 import io.baton.rules.RuleService;
@@ -87,7 +88,7 @@ public class TriggerService {
         if (!evaluation.ready()) {
             return Optional.empty();
         }
-        return TriggerRun.open(rule.name(), key, Evaluation.format(evaluation.downstreamSession(rule)),
+        return TriggerRun.open(rule.name(), key, DigdagCompletion.formatSessionTime(evaluation.downstreamSession(rule)),
                 evaluation.lastFinishedAt(), false, null, Instant.now().plus(config.resumeAfter()));
     }
 
@@ -98,7 +99,7 @@ public class TriggerService {
         OffsetDateTime downstream = rule.correlation().downstreamSessionTime(sessionTime(rule, session));
         long runId = QuarkusTransaction.requiringNew().call(() -> {
             TriggerCondition.lock(rule.name(), key);
-            return TriggerRun.open(rule.name(), key, Evaluation.format(downstream), null, true, requestedBy,
+            return TriggerRun.open(rule.name(), key, DigdagCompletion.formatSessionTime(downstream), null, true, requestedBy,
                             Instant.now().plus(config.resumeAfter()))
                     .orElseThrow(() -> ProblemException.conflict("rule '" + ruleName + "' already fired for session "
                             + session, List.of()));

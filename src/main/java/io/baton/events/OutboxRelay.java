@@ -137,25 +137,39 @@ public class OutboxRelay {
             return 0;
         }
         List<Message<String>> messages = batch.stream().map(this::toMessage).toList();
-        List<CompletableFuture<Void>> acks = sendOutsideTransaction(messages);
-        // Only an unbroken prefix is marked sent, so a failed row and everything after it go again, in order.
         long deadline = System.nanoTime() + config.relay().sendTimeout().toNanos();
         OffsetDateTime now = OffsetDateTime.now();
-        int marked = 0;
-        for (int i = 0; i < batch.size(); i++) {
+        // The oldest row goes alone first: while Kafka is unreachable only it waits, so the rest cannot be delivered
+        // out of order once Kafka is back; when it is acknowledged the others follow together.
+        int marked = awaitAcks(batch, 0, sendOutsideTransaction(messages.subList(0, 1)), deadline, now);
+        if (marked == 1 && batch.size() > 1) {
+            marked += awaitAcks(batch, 1, sendOutsideTransaction(messages.subList(1, messages.size())), deadline, now);
+        }
+        published.increment(marked);
+        return marked;
+    }
+
+    /**
+     * Marks rows sent as their acknowledgements arrive, from {@code first} on; only an unbroken run is marked, so a
+     * failed row and everything after it go again, in order.
+     *
+     * @return the number of rows marked
+     */
+    private int awaitAcks(List<OutboxEvent> batch, int first, List<CompletableFuture<Void>> acks, long deadline,
+                          OffsetDateTime now) {
+        for (int i = 0; i < acks.size(); i++) {
+            OutboxEvent row = batch.get(first + i);
             try {
                 acks.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (Exception e) {
                 failures.increment();
-                LOG.warnf("Kafka did not acknowledge event %s (%s); %d event(s) wait in the outbox", batch.get(i).eventId,
-                        rootMessage(e), batch.size() - i);
-                break;
+                LOG.warnf("Kafka did not acknowledge event %s (%s); %d event(s) wait in the outbox", row.eventId,
+                        rootMessage(e), batch.size() - first - i);
+                return i;
             }
-            batch.get(i).sentAt = now;
-            marked++;
+            row.sentAt = now;
         }
-        published.increment(marked);
-        return marked;
+        return acks.size();
     }
 
     /**

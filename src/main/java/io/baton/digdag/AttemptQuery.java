@@ -25,8 +25,4 @@ public record AttemptQuery(String project, String workflow, boolean includeRetri
     public AttemptQuery before(String lastId) {
         return new AttemptQuery(project, workflow, includeRetried, lastId, pageSize);
     }
-
-    public AttemptQuery withPageSize(int pageSize) {
-        return new AttemptQuery(project, workflow, includeRetried, lastId, pageSize);
-    }
 }

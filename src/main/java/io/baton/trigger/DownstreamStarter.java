@@ -117,7 +117,7 @@ public class DownstreamStarter {
             return Optional.of(fail(null, run, "the rule was deleted before its downstream could start"));
         }
         try {
-            startInDigdag(rule, run);
+            Attempt attempt = startInDigdag(rule, run);
             run.startedAt = OffsetDateTime.now(ZoneOffset.UTC);
             run.lastError = null;
             // Digdag's clock may run ahead of Baton's; a negative latency says nothing, so it is not recorded.
@@ -125,7 +125,8 @@ public class DownstreamStarter {
                 registry.timer("baton.trigger.latency").record(Duration.between(run.upstreamFinishedAt, run.startedAt));
             }
             registry.counter("baton.trigger.fired", "outcome", run.state).increment();
-            return Optional.of(outcomes.record(rule, run));
+            // The same instant as the ledger's session, written as Digdag writes it: in the workflow's zone.
+            return Optional.of(outcomes.record(rule, run, DigdagCompletion.formatSessionTime(attempt.sessionTime())));
         } catch (DigdagUnavailableException e) {
             registry.counter("baton.trigger.start.failures", "kind", "transient").increment();
             if (run.tries >= config.maxTries()) {
@@ -142,7 +143,8 @@ public class DownstreamStarter {
         }
     }
 
-    private void startInDigdag(Rule rule, TriggerRun run) {
+    /** @return the attempt that runs the downstream session */
+    private Attempt startInDigdag(Rule rule, TriggerRun run) {
         Action action = rule.action();
         DigdagService.WorkflowTarget target;
         try {
@@ -169,6 +171,7 @@ public class DownstreamStarter {
         }
         run.attemptId = attempt.id();
         run.attemptUrl = client.baseUrl() + "/attempts/" + attempt.id();
+        return attempt;
     }
 
     private Map<String, String> placeholderValues(Rule rule, TriggerRun run, OffsetDateTime downstream) {
@@ -188,7 +191,7 @@ public class DownstreamStarter {
         run.lastError = error;
         registry.counter("baton.trigger.fired", "outcome", run.state).increment();
         LOG.errorf("the downstream of rule %s for %s could not be started: %s", run.ruleName, run.downstreamSession, error);
-        return outcomes.record(rule, run);
+        return outcomes.record(rule, run, run.downstreamSession);
     }
 
     private Duration backoff(int tries) {

@@ -1,5 +1,6 @@
 package io.baton.trigger;
 
+import io.baton.events.DigdagCompletion;
 import io.quarkus.hibernate.orm.panache.Panache;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
@@ -61,7 +62,7 @@ public class TriggerCondition extends PanacheEntityBase {
                 .setParameter("key", key)
                 .setParameter("upstream", upstreamId)
                 .setParameter("session", sessionTime.toInstant().toString())
-                .setParameter("sessionTime", sessionTime.toString())
+                .setParameter("sessionTime", DigdagCompletion.formatSessionTime(sessionTime))
                 .setParameter("event", event.id())
                 .setParameter("attempt", event.attemptId())
                 .setParameter("finished", OffsetDateTime.ofInstant(event.finishedAt(), ZoneOffset.UTC))

@@ -55,13 +55,14 @@ public class TriggerOutcomes {
                                List<String> satisfied, List<String> missing) {
     }
 
-    Outcome record(Rule rule, TriggerRun run) {
+    /** @param sessionTime the downstream session as Digdag wrote it, or the ledger's when Digdag was not reached */
+    Outcome record(Rule rule, TriggerRun run, String sessionTime) {
         String outcome = run.state.replace('_', '-');
         Long latency = run.upstreamFinishedAt != null && run.startedAt != null
                 ? java.time.Duration.between(run.upstreamFinishedAt, run.startedAt).toMillis() : null;
         TriggerData data = new TriggerData(run.ruleName, rule == null ? null : rule.team(), run.correlationKey,
                 rule == null ? null : rule.action().server(), rule == null ? null : rule.action().project(),
-                rule == null ? null : rule.action().workflow(), run.downstreamSession, outcome, run.attemptId,
+                rule == null ? null : rule.action().workflow(), sessionTime, outcome, run.attemptId,
                 run.attemptUrl, run.manual, run.upstreamFinishedAt, run.startedAt, latency, run.lastError);
         String id = "trigger/" + run.ruleName + "/" + run.downstreamSession + "/" + outcome;
         outbox.append(new BatonEvent(id, TRIGGER_TYPE_PREFIX + outcome, events.source(), run.ruleName, now(),
@@ -71,7 +72,7 @@ public class TriggerOutcomes {
             outbox.append(new BatonEvent("alert/" + id, TRIGGER_FAILED, events.source(), run.ruleName, now(),
                     events.alertsTopic(), run.ruleName, data));
         }
-        Map<String, String> variables = variables(rule, run.ruleName, run.downstreamSession);
+        Map<String, String> variables = variables(rule, run.ruleName, sessionTime);
         variables.put("attempt_url", run.attemptUrl == null ? "" : run.attemptUrl);
         variables.put("error", run.lastError == null ? "" : run.lastError);
         return new Outcome(webhook(rule), failed ? config.slack().failedTemplate() : config.slack().firedTemplate(), variables);

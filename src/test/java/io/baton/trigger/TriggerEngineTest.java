@@ -190,6 +190,36 @@ class TriggerEngineTest {
     }
 
     @Test
+    void sessionTimesAreWrittenAsDigdagWritesThemWithSecondsAndTheWorkflowsOffset() {
+        World world = world();
+        Map<String, Object> rule = dailyReport(unique("tokyo-session"), world);
+        rule.put("upstreams", List.of(digdag(world.game(), "+etl+load")));
+        rule.put("correlation", Map.of("by", "session_time", "zone", "UTC"));
+        String name = register(rule);
+        String tokyoMidnight = "2026-11-29T00:00:00+09:00";
+        try (KafkaTestConsumer triggerEvents = new KafkaTestConsumer(events.triggersTopic())) {
+            runEtl(world.game(), OffsetDateTime.parse(tokyoMidnight));
+            await().atMost(Duration.ofSeconds(20)).until(() -> !attempts(world.bi(), "daily_report").isEmpty());
+
+            JsonNode explanation = as(TestTokens.reader()).queryParam("session", tokyoMidnight)
+                    .get("/api/v1/rules/" + name + "/explain").then().statusCode(200).extract().as(JsonNode.class);
+            assertThat(explanation.path("satisfied").get(0).path("sessionTime").asText()).isEqualTo(tokyoMidnight);
+            // The ledger keeps the rule's correlation zone (UTC here), to the second.
+            assertThat(explanation.path("run").path("downstreamSession").asText())
+                    .isEqualTo("2026-11-28T15:00:00+00:00");
+            JsonNode runs = as(TestTokens.reader()).queryParam("from", "2026-11-28").queryParam("to", "2026-11-30")
+                    .get("/api/v1/rules/" + name + "/runs").then().statusCode(200).extract().as(JsonNode.class);
+            assertThat(runs.get(0).path("satisfied").get(0).path("sessionTime").asText()).isEqualTo(tokyoMidnight);
+
+            var records = triggerEvents.awaitRecords(rs -> rs.stream().anyMatch(r -> name.equals(r.key())),
+                    Duration.ofSeconds(20));
+            JsonNode started = read(records.stream().filter(r -> name.equals(r.key())).findFirst().orElseThrow()
+                    .value());
+            assertThat(started.path("sessionTime").asText()).isEqualTo(tokyoMidnight);
+        }
+    }
+
+    @Test
     void anAnyRuleFiresOnAnExternalEventPostedToBaton() {
         World world = world();
         String type = "com.example.crm." + UUID.randomUUID().toString().substring(0, 6);

@@ -14,6 +14,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,12 +41,14 @@ public class DigdagClient {
     private final HttpClient http;
     private final ObjectMapper mapper = DigdagJson.mapper();
     private final MeterRegistry registry;
+    private final OutageLog outages;
 
     public DigdagClient(String serverName, DigdagConfig.Server config, MeterRegistry registry) {
         this.serverName = serverName;
         this.baseUrl = config.url().replaceAll("/+$", "");
         this.config = config;
         this.registry = registry;
+        this.outages = new OutageLog(serverName, Clock.systemUTC());
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(config.connectTimeout())
@@ -169,6 +172,7 @@ public class DigdagClient {
                 HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
                 record(endpoint, String.valueOf(response.statusCode()), start);
                 if (response.statusCode() < 500) {
+                    outages.answered();
                     return new Response(response.statusCode(), response.body());
                 }
                 failure = new DigdagUnavailableException(response.statusCode(),
@@ -181,8 +185,10 @@ public class DigdagClient {
                 Thread.currentThread().interrupt();
                 throw new DigdagUnavailableException(0, describe(endpoint) + " interrupted", e);
             }
+            outages.tryFailed();
             LOG.debugf("%s, try %d of %d", failure.getMessage(), attempt, tries);
         }
+        outages.callFailed(failure.getMessage() + " (" + tries + " tries)");
         throw failure;
     }
 

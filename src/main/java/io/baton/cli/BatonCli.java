@@ -17,9 +17,9 @@ import java.util.logging.Level;
  * JSON on stdout, messages on stderr, and exit codes scripts can rely on.
  */
 @Command(name = "baton", mixinStandardHelpOptions = true, version = "baton 0.1.0",
-        description = "Baton's command line: Digdag task status, start, retry and wait; rules; events.",
+        description = "Baton's command line: Digdag task status, start, retry and wait; rules; events; local tokens.",
         subcommands = {StatusCommand.class, StartCommand.class, RetryCommand.class, WaitCommand.class,
-                RulesCommand.class, EventsCommand.class, CommandLine.HelpCommand.class},
+                RulesCommand.class, EventsCommand.class, TokenCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:ok (a wait: the state was reached)",
                 "1:the task or attempt is in a failed state (a wait: it ended in another state)",

@@ -11,6 +11,8 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -231,6 +233,43 @@ class BatonCliTest {
         assertThat(deleted.exit()).as(deleted.err()).isZero();
         assertThat(baton(TestTokens.reader(), "rules", "get", name).exit()).isEqualTo(BatonCli.USAGE);
         assertThat(baton(TestTokens.writer("bi"), "rules", "delete", name).exit()).isEqualTo(BatonCli.USAGE);
+    }
+
+    @Test
+    void aLocalTokenIsAcceptedForARuleWriteByABatonConfiguredWithThePrintedKey() throws IOException {
+        // A Baton home holding the key pair this test's Baton trusts, as if `token` had made it there before.
+        Path keys = Files.createDirectories(dir.resolve("home/keys"));
+        Files.copy(BatonTestServices.TestKeys.PRIVATE_KEY, keys.resolve("private.pem"));
+        Files.copy(BatonTestServices.TestKeys.PUBLIC_KEY, keys.resolve("public.pem"));
+        String home = dir.resolve("home").toString();
+        String issuer = BatonTestServices.TestKeys.ISSUER;
+        Run writer = run("token", "--home", home, "--team", "bi", "--role", "writer", "--issuer", issuer);
+        assertThat(writer.exit()).as(writer.err()).isZero();
+        Config config = ConfigProvider.getConfig();
+        assertThat(writer.err()).contains("mp.jwt.verify.issuer=" + config.getValue("mp.jwt.verify.issuer", String.class));
+        String printedKey = writer.err().lines().filter(l -> l.startsWith("mp.jwt.verify.publickey.location="))
+                .findFirst().orElseThrow().substring("mp.jwt.verify.publickey.location=".length());
+        assertThat(Files.readString(Path.of(printedKey))).isEqualTo(Files.readString(Path.of(
+                config.getValue("mp.jwt.verify.publickey.location", String.class))));
+
+        String name = "cli-token-" + UUID.randomUUID().toString().substring(0, 8);
+        Path file = dir.resolve("rule.json");
+        Files.writeString(file, """
+                {"name": "%s", "team": "bi",
+                 "upstreams": [{"digdag": {"server": "main", "project": "game", "workflow": "etl"}}],
+                 "action": {"server": "main", "project": "bi", "workflow": "report"}}
+                """.formatted(name));
+        Run applied = baton(writer.out().strip(), "rules", "apply", "-f", file.toString());
+        assertThat(applied.exit()).as(applied.err()).isZero();
+
+        String reader = run("token", "--home", home, "--team", "bi", "--role", "reader", "--issuer", issuer).out()
+                .strip();
+        String otherTeam = run("token", "--home", home, "--team", "game", "--role", "writer", "--issuer", issuer).out()
+                .strip();
+        assertThat(baton(reader, "rules", "get", name).exit()).isZero();
+        assertThat(baton(reader, "rules", "delete", name).exit()).as("a reader may not write").isEqualTo(BatonCli.ERROR);
+        assertThat(baton(otherTeam, "rules", "delete", name).exit()).as("another team").isEqualTo(BatonCli.ERROR);
+        assertThat(baton(writer.out().strip(), "rules", "delete", name).exit()).isZero();
     }
 
     @Test

@@ -30,7 +30,7 @@ class RepositoryBoundaryTest {
 
     private static final Set<String> NOT_BUILD_INPUT = Set.of("target", "node_modules");
 
-    /** The folder beside the checkout, and home or work folders of a machine (container paths such as /opt are fine). */
+    /** The folder beside the checkout, and home or work folders of a machine (container paths like /opt are fine). */
     static final Pattern OUTSIDE = Pattern.compile(
             "\\.\\./shared|shared/digdag-api|(?<![\\w.~$}-])/(work|home|root|Users|mnt|tmp)/");
 

@@ -51,8 +51,9 @@ final class OutageLog {
             unreportedCalls++;
             return;
         }
-        String since = unreportedCalls == 0 ? "" : " (" + unreportedCalls + " more failed calls since the last warning)";
-        LOG.warnf("Digdag server %s is unreachable, down for %s: %s%s", server, human(since(now)), failure, since);
+        String unreported = unreportedCalls == 0 ? ""
+                : " (" + unreportedCalls + " more failed calls since the last warning)";
+        LOG.warnf("Digdag server %s is unreachable, down for %s: %s%s", server, human(since(now)), failure, unreported);
         lastWarning = now;
         unreportedCalls = 0;
     }

@@ -201,15 +201,19 @@ class BatonCliTest {
         assertThat(failed.json().path("task").path("state").asText()).isEqualTo("error");
     }
 
-    @Test
-    void rulesApplyListGetDelete() throws IOException {
-        String name = "cli-" + UUID.randomUUID().toString().substring(0, 8);
-        Path file = dir.resolve("rule.json");
-        Files.writeString(file, """
+    /** A rule of team bi in a file for {@code rules apply}. */
+    private Path ruleFile(String name) throws IOException {
+        return Files.writeString(dir.resolve("rule.json"), """
                 {"name": "%s", "team": "bi",
                  "upstreams": [{"digdag": {"server": "main", "project": "game", "workflow": "etl"}}],
                  "action": {"server": "main", "project": "bi", "workflow": "report"}}
                 """.formatted(name));
+    }
+
+    @Test
+    void rulesApplyListGetDelete() throws IOException {
+        String name = "cli-" + UUID.randomUUID().toString().substring(0, 8);
+        Path file = ruleFile(name);
 
         Run applied = baton(TestTokens.writer("bi"), "rules", "apply", "-f", file.toString());
         assertThat(applied.exit()).as(applied.err()).isZero();
@@ -246,19 +250,15 @@ class BatonCliTest {
         Run writer = run("token", "--home", home, "--team", "bi", "--role", "writer", "--issuer", issuer);
         assertThat(writer.exit()).as(writer.err()).isZero();
         Config config = ConfigProvider.getConfig();
-        assertThat(writer.err()).contains("mp.jwt.verify.issuer=" + config.getValue("mp.jwt.verify.issuer", String.class));
+        assertThat(writer.err())
+                .contains("mp.jwt.verify.issuer=" + config.getValue("mp.jwt.verify.issuer", String.class));
         String printedKey = writer.err().lines().filter(l -> l.startsWith("mp.jwt.verify.publickey.location="))
                 .findFirst().orElseThrow().substring("mp.jwt.verify.publickey.location=".length());
         assertThat(Files.readString(Path.of(printedKey))).isEqualTo(Files.readString(Path.of(
                 config.getValue("mp.jwt.verify.publickey.location", String.class))));
 
         String name = "cli-token-" + UUID.randomUUID().toString().substring(0, 8);
-        Path file = dir.resolve("rule.json");
-        Files.writeString(file, """
-                {"name": "%s", "team": "bi",
-                 "upstreams": [{"digdag": {"server": "main", "project": "game", "workflow": "etl"}}],
-                 "action": {"server": "main", "project": "bi", "workflow": "report"}}
-                """.formatted(name));
+        Path file = ruleFile(name);
         Run applied = baton(writer.out().strip(), "rules", "apply", "-f", file.toString());
         assertThat(applied.exit()).as(applied.err()).isZero();
 
@@ -267,7 +267,8 @@ class BatonCliTest {
         String otherTeam = run("token", "--home", home, "--team", "game", "--role", "writer", "--issuer", issuer).out()
                 .strip();
         assertThat(baton(reader, "rules", "get", name).exit()).isZero();
-        assertThat(baton(reader, "rules", "delete", name).exit()).as("a reader may not write").isEqualTo(BatonCli.ERROR);
+        assertThat(baton(reader, "rules", "delete", name).exit()).as("a reader may not write")
+                .isEqualTo(BatonCli.ERROR);
         assertThat(baton(otherTeam, "rules", "delete", name).exit()).as("another team").isEqualTo(BatonCli.ERROR);
         assertThat(baton(writer.out().strip(), "rules", "delete", name).exit()).isZero();
     }

@@ -29,8 +29,10 @@ class TokenCommandTest {
         /** The {@code name=value} lines of stderr. */
         Map<String, String> settings() {
             Map<String, String> settings = new LinkedHashMap<>();
-            err.lines().filter(line -> !line.startsWith("#") && line.contains("="))
-                    .forEach(line -> settings.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1)));
+            err.lines().filter(line -> !line.startsWith("#") && line.contains("=")).forEach(line -> {
+                int eq = line.indexOf('=');
+                settings.put(line.substring(0, eq), line.substring(eq + 1));
+            });
             return settings;
         }
     }

@@ -40,8 +40,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Drives every endpoint of the emulator, through the client and with raw (also bad) requests, and checks each
- * answer against the corrected swagger.yaml and against the samples of a real server: same keys, same JSON types,
- * same status codes. Every request the client sends must validate too.
+ * answer against the project's Digdag API contract (digdag-api.yaml) and against the samples of a real server: same
+ * keys, same JSON types, same status codes. Every request the client sends must validate too.
  */
 class EmulatorContractTest {
 

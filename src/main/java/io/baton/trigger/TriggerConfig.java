@@ -28,6 +28,14 @@ public interface TriggerConfig {
     @WithDefault("5s")
     Duration resumeAfter();
 
+    /**
+     * How long a replica may take to start a claimed run before another one takes it over (after a crash between the
+     * claim and the record). Longer than a start can take: up to three Digdag calls with the client's timeouts and
+     * tries.
+     */
+    @WithDefault("2m")
+    Duration startLease();
+
     /** Upstreams that finished more than this before a rule was created do not fire it (e.g. a replayed topic). */
     @WithDefault("5m")
     Duration historyGrace();

@@ -13,6 +13,12 @@ public interface TriggerConfig {
     /** A second topic other systems publish CloudEvents to (the events topic is always consumed). */
     Optional<String> externalTopic();
 
+    /**
+     * This replica's stable name in the consumer group (Kafka's {@code group.instance.id}, static membership); the
+     * Helm chart and the manifests set it to the pod name. Unset: dynamic membership.
+     */
+    Optional<String> instanceId();
+
     /** Tries of a downstream start that fails with a transient error before it is recorded as failed. */
     @WithDefault("10")
     int maxTries();

@@ -85,7 +85,7 @@ class PartitionTakeOverTest {
     /** Whether Baton, under its static member name, is the group's only member and holds both partitions. */
     private boolean batonAlone(Admin admin, Set<TopicPartition> partitions) throws Exception {
         ConsumerGroupDescription description = describe(admin);
-        List<MemberDescription> members = description.members();
+        List<MemberDescription> members = List.copyOf(description.members());
         return description.groupState() == GroupState.STABLE && members.size() == 1
                 && members.get(0).groupInstanceId().equals(Optional.of(TakeOverTestProfile.INSTANCE_ID))
                 && members.get(0).assignment().topicPartitions().containsAll(partitions);

@@ -1,12 +1,8 @@
 package io.baton.trigger;
 
 import io.quarkus.hibernate.orm.panache.Panache;
-import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
-import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
 import java.time.OffsetDateTime;
@@ -16,18 +12,7 @@ import java.util.Optional;
 /** A rule whose evaluation of an event failed; recorded for that rule alone, once per event. */
 @Entity
 @Table(name = "trigger_error")
-public class EvaluationError extends PanacheEntityBase {
-
-    @Id
-    @GeneratedValue(strategy = GenerationType.IDENTITY)
-    public Long id;
-
-    @Column(name = "rule_name")
-    public String ruleName;
-
-    /** Null when even the correlation key could not be computed. */
-    @Column(name = "correlation_key")
-    public String correlationKey;
+public class EvaluationError extends RuleKeyRow {
 
     @Column(name = "upstream_session")
     public String upstreamSession;
@@ -55,7 +40,7 @@ public class EvaluationError extends PanacheEntityBase {
                 .setParameter("event", eventId)
                 .setParameter("error", error)
                 .getResultList();
-        return ids.isEmpty() ? Optional.empty() : Optional.of(((Number) ids.get(0)).longValue());
+        return insertedId(ids);
     }
 
     static List<EvaluationError> of(String rule, String key) {

@@ -1,12 +1,8 @@
 package io.baton.trigger;
 
 import io.quarkus.hibernate.orm.panache.Panache;
-import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
-import jakarta.persistence.Id;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.Table;
 
@@ -22,7 +18,7 @@ import java.util.Optional;
  */
 @Entity
 @Table(name = "trigger_run")
-public class TriggerRun extends PanacheEntityBase {
+public class TriggerRun extends RuleKeyRow {
 
     public static final String PENDING = "pending";
     public static final String STARTING = "starting";
@@ -30,16 +26,6 @@ public class TriggerRun extends PanacheEntityBase {
     public static final String ALREADY_EXISTED = "already_existed";
     public static final String RETRIED = "retried";
     public static final String FAILED = "failed";
-
-    @Id
-    @GeneratedValue(strategy = GenerationType.IDENTITY)
-    public Long id;
-
-    @Column(name = "rule_name")
-    public String ruleName;
-
-    @Column(name = "correlation_key")
-    public String correlationKey;
 
     /** The downstream session time, with the offset of the rule's correlation zone. */
     @Column(name = "downstream_session")
@@ -94,7 +80,7 @@ public class TriggerRun extends PanacheEntityBase {
                 .setParameter("finished", upstreamFinishedAt == null ? null : OffsetDateTime.ofInstant(upstreamFinishedAt, ZoneOffset.UTC))
                 .setParameter("next", OffsetDateTime.ofInstant(nextTryAt, ZoneOffset.UTC))
                 .getResultList();
-        return ids.isEmpty() ? Optional.empty() : Optional.of(((Number) ids.get(0)).longValue());
+        return insertedId(ids);
     }
 
     /**

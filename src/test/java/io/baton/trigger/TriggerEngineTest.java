@@ -288,10 +288,12 @@ class TriggerEngineTest {
         String name = register(dailyReport(unique("crash"), world));
         OffsetDateTime reachedDigdag = DAY.plusDays(10);
         OffsetDateTime neverCalled = DAY.plusDays(11);
-        // Before the crash, the first start had reached Digdag; the second had not been sent.
+        // Before the crash, the first start had been claimed and had reached Digdag, but its result was not recorded
+        // (its lease has run out); the second had not been claimed.
         emulator.startAttempt(world.bi(), "daily_report", reachedDigdag, Map.of());
         QuarkusTransaction.requiringNew().run(() -> {
-            TriggerRun.open(name, "2026-12-04", DigdagCompletion.formatSessionTime(reachedDigdag), Instant.now(), false, null, Instant.now());
+            TriggerRun.open(name, "2026-12-04", DigdagCompletion.formatSessionTime(reachedDigdag), Instant.now(), false, null, Instant.now())
+                    .ifPresent(id -> TriggerRun.update("state = ?1, tries = 1 where id = ?2", TriggerRun.STARTING, id));
             TriggerRun.open(name, "2026-12-05", DigdagCompletion.formatSessionTime(neverCalled), Instant.now(), false, null, Instant.now());
         });
 

@@ -357,11 +357,15 @@ class TriggerEngineTest {
         Map<String, Object> legitimate = dailyReport(unique("z-legit"), world);
         legitimate.put("upstreams", List.of(digdag(world.game(), "+etl+load")));
         String legit = register(legitimate);
-        QuarkusTransaction.requiringNew().run(() -> Panache.getEntityManager().createNativeQuery(
-                        "UPDATE rules SET definition = jsonb_set(definition, '{correlation,downstreamShift}', '\"P999999999Y\"') "
-                                + "WHERE name = :name")
-                .setParameter("name", poisoned).executeUpdate());
+        Map<String, Object> broken = new HashMap<>(poison);
+        broken.put("name", unique("b-unindexable"));
+        String unindexable = register(broken);
+        QuarkusTransaction.requiringNew().run(() -> {
+            corrupt(poisoned, "'{correlation,downstreamShift}', '\"P999999999Y\"'");
+            corrupt(unindexable, "'{upstreams,0}', '{}'");
+        });
         index.rebuild();
+        assertThat(index.rule(unindexable)).isEmpty();
 
         try (KafkaTestConsumer alerts = new KafkaTestConsumer(events.alertsTopic())) {
             runEtl(world.game(), DAY.plusDays(15));
@@ -381,6 +385,12 @@ class TriggerEngineTest {
             assertThat(read(alert.value()).path("team").asText()).isEqualTo("game");
         }
         assertThat(attempts(world.eikaiwa(), "etl")).isEmpty();
+    }
+
+    /** Changes a stored rule behind validation's back, as a row written before validation existed would be. */
+    private static void corrupt(String rule, String jsonbSetArguments) {
+        Panache.getEntityManager().createNativeQuery("UPDATE rules SET definition = jsonb_set(definition, "
+                + jsonbSetArguments + ") WHERE name = :name").setParameter("name", rule).executeUpdate();
     }
 
     /** Issue 15 B: a pending run whose stored session no parser reads back is failed and does not block the queue. */

@@ -60,6 +60,7 @@ public class BatonTestServices implements QuarkusTestResourceLifecycleManager {
         config.put("baton.events.topic", topic("baton.digdag.events"));
         config.put("baton.events.triggers-topic", topic("baton.triggers"));
         config.put("baton.events.alerts-topic", topic("baton.alerts"));
+        config.put("baton.events.dead-letter-topic", topic("baton.digdag.events.dlq"));
         config.putAll(TestKeys.config());
         config.put("baton.digdag.servers." + DIGDAG_SERVER + ".url", emulator().url());
         return config;

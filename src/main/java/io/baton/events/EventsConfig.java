@@ -21,6 +21,13 @@ public interface EventsConfig {
     @WithDefault("baton.alerts")
     String alertsTopic();
 
+    /**
+     * Topic of events the trigger engine could not process at all (unreadable, or failing for a reason no retry
+     * changes), with the reason in the {@code dead-letter-reason} header.
+     */
+    @WithDefault("baton.digdag.events.dlq")
+    String deadLetterTopic();
+
     /** CloudEvents source of events Baton itself originates (triggers, alerts). */
     @WithDefault("urn:baton")
     String source();

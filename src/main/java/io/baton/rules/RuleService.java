@@ -13,8 +13,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
+import org.jboss.logging.Logger;
 
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -25,6 +27,8 @@ import java.util.Optional;
  */
 @ApplicationScoped
 public class RuleService {
+
+    private static final Logger LOG = Logger.getLogger(RuleService.class);
 
     /** Key of the advisory lock that serializes rule writes across replicas. */
     private static final long WRITE_LOCK = 0x6261746f6e72L;
@@ -46,9 +50,18 @@ public class RuleService {
     Event<RulesChanged> rulesChanged;
 
     /** Every enabled rule with its defaults filled in; what the trigger engine indexes. */
+    /** The enabled rules; one whose stored definition cannot be read is left out (and logged), never the others. */
     @Transactional
     public List<Rule> enabledRules() {
-        return RuleEntity.<RuleEntity>list("enabled", Sort.by("name"), true).stream().map(this::toRule).toList();
+        List<Rule> readable = new ArrayList<>();
+        for (RuleEntity entity : RuleEntity.<RuleEntity>list("enabled", Sort.by("name"), true)) {
+            try {
+                readable.add(toRule(entity));
+            } catch (IllegalStateException unreadable) {
+                LOG.errorf(unreadable, "rule %s is left out of the trigger engine", entity.name);
+            }
+        }
+        return readable;
     }
 
     @Transactional

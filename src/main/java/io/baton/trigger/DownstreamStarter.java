@@ -19,6 +19,7 @@ import io.baton.rules.Placeholders;
 import io.baton.rules.Rule;
 import io.baton.rules.RuleService;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.hibernate.orm.panache.Panache;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.runtime.ShutdownEvent;
@@ -37,10 +38,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * Starts the downstream attempt of a committed ledger row. A row is worked on under a row lock, so two replicas never
- * call Digdag for the same run; Digdag's own conflict on (session, retry name) makes a repeated call harmless (409
- * returns the existing attempt). Transient failures are retried with backoff from the persisted row, so a restart
- * resumes them.
+ * Starts the downstream attempt of a committed ledger row in three steps, so that no row lock is held while Digdag is
+ * called: a short transaction claims the run (state {@code starting} with a lease), Digdag is called outside any
+ * transaction, and another short transaction records the result if the claim still holds. A run whose replica died
+ * between claim and record is claimed again when its lease runs out; Digdag's own conflict on (session, retry name)
+ * makes the repeated call harmless (409 returns the existing attempt). Transient failures are retried with backoff
+ * from the persisted row, so a restart resumes them; a run that cannot be processed at all is recorded as failed, so
+ * it never holds up the others.
  */
 @ApplicationScoped
 public class DownstreamStarter {
@@ -52,6 +56,9 @@ public class DownstreamStarter {
 
     @Inject
     RuleService rules;
+
+    @Inject
+    RuleIndex index;
 
     @Inject
     TriggerConfig config;
@@ -80,41 +87,73 @@ public class DownstreamStarter {
      * the run up.
      */
     public void startSoon(long runId) {
-        starting.execute(() -> {
-            try {
-                start(runId);
-            } catch (RuntimeException e) {
-                LOG.warnf("starting run %d failed; it is resumed later: %s", runId, e.getMessage());
-            }
-        });
+        starting.execute(() -> startOrLeave(runId));
     }
 
     void stop(@Observes ShutdownEvent event) {
         starting.shutdown();
     }
 
-    /** Works on a pending run now; a no-op when it is not pending or another replica is on it. */
+    /**
+     * Works on a run now; a no-op when it is neither pending nor left by a dead replica, or another replica is on it.
+     * A run that fails for a reason no retry can change (e.g. a stored session that cannot be parsed) is recorded as
+     * failed with that reason.
+     */
     public void start(long runId) {
-        Optional<TriggerOutcomes.Outcome> outcome = QuarkusTransaction.requiringNew()
-                .call(() -> TriggerRun.lockPending(runId).flatMap(this::attempt));
-        outcome.ifPresent(outcomes::notifyAfterCommit);
+        try {
+            Optional<TriggerRun> claimed = QuarkusTransaction.requiringNew().call(() -> claim(runId));
+            if (claimed.isEmpty()) {
+                return;
+            }
+            TriggerRun run = claimed.get();
+            Attempted attempted = attempt(run);
+            QuarkusTransaction.requiringNew().call(() -> record(run, attempted)).ifPresent(outcomes::notifyAfterCommit);
+        } catch (RuntimeException e) {
+            if (TransientFailures.isTransient(e)) {
+                throw e;
+            }
+            failUnprocessable(runId, e);
+        }
     }
 
-    /** Picks up runs left pending: transient failures due for another try, or a start cut short by a crash. */
+    /** Picks up runs due: transient failures due for another try, or a start cut short by a crash. */
     @Scheduled(every = "1s", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void resumePending() {
-        List<Long> due = QuarkusTransaction.requiringNew().call(() -> TriggerRun.duePending(100));
-        due.forEach(this::start);
+        List<Long> due = QuarkusTransaction.requiringNew().call(() -> TriggerRun.due(100));
+        due.forEach(this::startOrLeave);
     }
 
-    private Optional<TriggerOutcomes.Outcome> attempt(TriggerRun run) {
-        run.tries++;
+    /** Starts a run; a transient failure (PostgreSQL down) leaves it to {@link #resumePending}. */
+    private void startOrLeave(long runId) {
+        try {
+            start(runId);
+        } catch (RuntimeException e) {
+            LOG.warnf("starting run %d failed; it is resumed later: %s", runId, e.getMessage());
+        }
+    }
+
+    private Optional<TriggerRun> claim(long runId) {
+        return TriggerRun.lockClaimable(runId).map(run -> {
+            run.state = TriggerRun.STARTING;
+            run.tries++;
+            run.nextTryAt = OffsetDateTime.now(ZoneOffset.UTC).plus(config.startLease());
+            return run;
+        });
+    }
+
+    /**
+     * Asks Digdag to start the claimed run, outside any transaction, and sets the result on it.
+     *
+     * @return the rule and the session to record the outcome with
+     */
+    private Attempted attempt(TriggerRun run) {
         Rule rule;
         try {
             rule = rules.get(run.ruleName);
         } catch (ProblemException deleted) {
-            return Optional.of(fail(null, run, "the rule was deleted before its downstream could start"));
+            markFailed(run, "the rule was deleted before its downstream could start");
+            return new Attempted(null, run.downstreamSession);
         }
         try {
             Attempt attempt = startInDigdag(rule, run);
@@ -124,23 +163,58 @@ public class DownstreamStarter {
             if (run.upstreamFinishedAt != null && !run.upstreamFinishedAt.isAfter(run.startedAt)) {
                 registry.timer("baton.trigger.latency").record(Duration.between(run.upstreamFinishedAt, run.startedAt));
             }
-            registry.counter("baton.trigger.fired", "outcome", run.state).increment();
             // The same instant as the ledger's session, written as Digdag writes it: in the workflow's zone.
-            return Optional.of(outcomes.record(rule, run, DigdagCompletion.formatSessionTime(attempt.sessionTime())));
+            return new Attempted(rule, DigdagCompletion.formatSessionTime(attempt.sessionTime()));
         } catch (DigdagUnavailableException e) {
             registry.counter("baton.trigger.start.failures", "kind", "transient").increment();
             if (run.tries >= config.maxTries()) {
-                return Optional.of(fail(rule, run, e.getMessage()));
+                markFailed(run, e.getMessage());
+                return new Attempted(rule, run.downstreamSession);
             }
+            run.state = TriggerRun.PENDING;
             run.lastError = e.getMessage();
             run.nextTryAt = OffsetDateTime.now(ZoneOffset.UTC).plus(backoff(run.tries));
             LOG.warnf("starting the downstream of rule %s for %s failed (try %d), retrying: %s", run.ruleName,
                     run.downstreamSession, run.tries, e.getMessage());
-            return Optional.empty();
         } catch (DigdagException | PermanentFailure e) {
             registry.counter("baton.trigger.start.failures", "kind", "permanent").increment();
-            return Optional.of(fail(rule, run, e.getMessage()));
+            markFailed(run, e.getMessage());
         }
+        return new Attempted(rule, run.downstreamSession);
+    }
+
+    /**
+     * What a start left to record.
+     *
+     * @param rule        the run's rule, or null when it was deleted
+     * @param sessionTime the downstream session as Digdag wrote it, or the ledger's when Digdag did not start it
+     */
+    private record Attempted(Rule rule, String sessionTime) {
+    }
+
+    /** Writes what the start did, unless another replica has taken the run over since (its result is the one kept). */
+    private Optional<TriggerOutcomes.Outcome> record(TriggerRun result, Attempted attempted) {
+        Optional<TriggerRun> held = TriggerRun.lock(result.id).filter(current -> current.heldBy(result));
+        if (held.isEmpty()) {
+            LOG.infof("run %d was taken over by another replica; its outcome is recorded there", result.id);
+            return Optional.empty();
+        }
+        TriggerRun run = Panache.getEntityManager().merge(result);
+        return TriggerRun.PENDING.equals(run.state) ? Optional.empty()
+                : Optional.of(outcome(attempted.rule(), run, attempted.sessionTime()));
+    }
+
+    /** Records a run that cannot be processed as failed with the reason, so it never blocks the runs behind it. */
+    private void failUnprocessable(long runId, RuntimeException e) {
+        LOG.errorf(e, "run %d cannot be processed and is recorded as failed", runId);
+        String reason = "cannot be processed: " + e;
+        QuarkusTransaction.requiringNew().call(() -> TriggerRun.lock(runId)
+                        .filter(run -> TriggerRun.PENDING.equals(run.state) || TriggerRun.STARTING.equals(run.state))
+                        .map(run -> {
+                            markFailed(run, reason);
+                            return outcome(index.rule(run.ruleName).orElse(null), run, run.downstreamSession);
+                        }))
+                .ifPresent(outcomes::notifyAfterCommit);
     }
 
     /** @return the attempt that runs the downstream session */
@@ -175,7 +249,8 @@ public class DownstreamStarter {
     }
 
     private Map<String, String> placeholderValues(Rule rule, TriggerRun run, OffsetDateTime downstream) {
-        List<TriggerCondition> conditions = TriggerCondition.of(rule.name(), run.correlationKey);
+        List<TriggerCondition> conditions = QuarkusTransaction.requiringNew()
+                .call(() -> TriggerCondition.of(rule.name(), run.correlationKey));
         OffsetDateTime upstream = conditions.isEmpty() ? downstream
                 : OffsetDateTime.parse(conditions.get(conditions.size() - 1).sessionTime);
         return Map.of(
@@ -186,12 +261,18 @@ public class DownstreamStarter {
                 Placeholders.RULE_NAME, rule.name());
     }
 
-    private TriggerOutcomes.Outcome fail(Rule rule, TriggerRun run, String error) {
+    private static void markFailed(TriggerRun run, String error) {
         run.state = TriggerRun.FAILED;
         run.lastError = error;
+    }
+
+    private TriggerOutcomes.Outcome outcome(Rule rule, TriggerRun run, String sessionTime) {
         registry.counter("baton.trigger.fired", "outcome", run.state).increment();
-        LOG.errorf("the downstream of rule %s for %s could not be started: %s", run.ruleName, run.downstreamSession, error);
-        return outcomes.record(rule, run, run.downstreamSession);
+        if (TriggerRun.FAILED.equals(run.state)) {
+            LOG.errorf("the downstream of rule %s for %s could not be started: %s", run.ruleName, run.downstreamSession,
+                    run.lastError);
+        }
+        return outcomes.record(rule, run, sessionTime);
     }
 
     private Duration backoff(int tries) {

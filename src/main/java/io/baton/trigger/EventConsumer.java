@@ -3,6 +3,7 @@ package io.baton.trigger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.baton.events.DigdagCompletion;
+import io.baton.events.EventsConfig;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.ce.IncomingCloudEventMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -21,8 +22,10 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * Consumes completion events (and external CloudEvents) from Kafka in a consumer group, so replicas share the
- * partitions. An event is acknowledged only after the engine committed what it caused; a failure (e.g. PostgreSQL
- * down) retries the same event until it succeeds, so none is skipped.
+ * partitions. An event is acknowledged only after the engine committed what it caused; a transient failure (PostgreSQL
+ * down) retries the same event until it succeeds, so none is skipped. An event that cannot be processed at all
+ * (unreadable, or failing for a reason no retry changes) is sent to the dead-letter topic with the reason, by the
+ * connector's {@code dead-letter-queue} failure strategy, and the partition moves on.
  */
 @ApplicationScoped
 public class EventConsumer {
@@ -35,11 +38,18 @@ public class EventConsumer {
     @Inject
     ObjectMapper mapper;
 
+    @Inject
+    EventsConfig events;
+
     @Incoming("trigger-events")
     @Blocking
     public CompletionStage<Void> consume(Message<String> message) {
-        Optional<UpstreamEvent> event = parse(message);
-        event.ifPresent(this::handleUntilDone);
+        try {
+            parse(message).ifPresent(this::handleUntilDone);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "an event cannot be processed; it goes to the dead-letter topic %s", events.deadLetterTopic());
+            return message.nack(e);
+        }
         return message.ack();
     }
 
@@ -50,10 +60,9 @@ public class EventConsumer {
                 triggers.onEvent(event);
                 return;
             } catch (RuntimeException e) {
-                if (!isTransient(e)) {
-                    // A fault of this event (or a bug), not of the infrastructure: retrying would block the partition.
-                    LOG.errorf(e, "event %s of type %s cannot be processed and is skipped", event.id(), event.type());
-                    return;
+                if (!TransientFailures.isTransient(e)) {
+                    throw new IllegalStateException("event " + event.id() + " of type " + event.type()
+                            + " cannot be processed: " + e, e);
                 }
                 LOG.warnf("event %s could not be processed, retrying in %d ms: %s", event.id(), delay, e.getMessage());
                 try {
@@ -67,18 +76,7 @@ public class EventConsumer {
         }
     }
 
-    /** Database and transaction failures pass (PostgreSQL down, a failover, a deadlock); others do not. */
-    static boolean isTransient(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException || t instanceof jakarta.persistence.PersistenceException
-                    || t instanceof jakarta.transaction.TransactionalException || t instanceof io.quarkus.narayana.jta.QuarkusTransactionException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Reads a CloudEvent (binary or structured); what is not one is logged and skipped. */
+    /** Reads a CloudEvent (binary or structured); a record that is not one is not meant for Baton and is skipped. */
     Optional<UpstreamEvent> parse(Message<String> message) {
         @SuppressWarnings("unchecked")
         Optional<IncomingCloudEventMetadata<String>> metadata = message.getMetadata(IncomingCloudEventMetadata.class)
@@ -95,8 +93,8 @@ public class EventConsumer {
             }
             return Optional.of(external(ce, data));
         } catch (Exception e) {
-            LOG.warnf("skipping unreadable event %s of type %s: %s", ce.getId(), ce.getType(), e.getMessage());
-            return Optional.empty();
+            throw new IllegalArgumentException("unreadable event " + ce.getId() + " of type " + ce.getType() + ": "
+                    + e.getMessage(), e);
         }
     }
 

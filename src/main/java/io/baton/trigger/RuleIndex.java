@@ -14,6 +14,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.TransactionPhase;
 import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,6 +31,8 @@ import java.util.Set;
  */
 @ApplicationScoped
 public class RuleIndex implements TaskInterest {
+
+    private static final Logger LOG = Logger.getLogger(RuleIndex.class);
 
     /** An upstream of a rule that an event may satisfy. */
     public record Candidate(Rule rule, Upstream upstream) {
@@ -60,21 +63,38 @@ public class RuleIndex implements TaskInterest {
         Map<String, Rule> byName = new HashMap<>();
         Set<String> workflowsWithTasks = new HashSet<>();
         for (Rule rule : enabled) {
-            byName.put(rule.name(), rule);
-            for (Upstream upstream : rule.upstreams()) {
-                if (upstream.digdag() != null) {
-                    byWorkflow.computeIfAbsent(upstream.digdag().workflowKey(), k -> new ArrayList<>())
-                            .add(new Candidate(rule, upstream));
-                    if (upstream.digdag().task() != null) {
-                        workflowsWithTasks.add(upstream.digdag().workflowKey());
-                    }
-                } else {
-                    byEventType.computeIfAbsent(upstream.event().type(), k -> new ArrayList<>())
-                            .add(new Candidate(rule, upstream));
-                }
+            try {
+                index(rule, byWorkflow, byEventType, workflowsWithTasks);
+                byName.put(rule.name(), rule);
+            } catch (RuntimeException e) {
+                // A stored rule that cannot be indexed (e.g. an upstream with neither kind) must not stop the others.
+                LOG.errorf(e, "rule %s is left out of the trigger engine", rule.name());
             }
         }
         snapshot = new Snapshot(byWorkflow, byEventType, byName, workflowsWithTasks);
+    }
+
+    /** Adds the rule's upstreams to the maps; adds nothing when one of them cannot be indexed. */
+    private static void index(Rule rule, Map<String, List<Candidate>> byWorkflow, Map<String, List<Candidate>> byEventType,
+                              Set<String> workflowsWithTasks) {
+        Map<String, List<Candidate>> workflows = new HashMap<>();
+        Map<String, List<Candidate>> eventTypes = new HashMap<>();
+        Set<String> withTasks = new HashSet<>();
+        for (Upstream upstream : rule.upstreams()) {
+            if (upstream.digdag() != null) {
+                workflows.computeIfAbsent(upstream.digdag().workflowKey(), k -> new ArrayList<>())
+                        .add(new Candidate(rule, upstream));
+                if (upstream.digdag().task() != null) {
+                    withTasks.add(upstream.digdag().workflowKey());
+                }
+            } else {
+                eventTypes.computeIfAbsent(upstream.event().type(), k -> new ArrayList<>())
+                        .add(new Candidate(rule, upstream));
+            }
+        }
+        workflows.forEach((key, candidates) -> byWorkflow.computeIfAbsent(key, k -> new ArrayList<>()).addAll(candidates));
+        eventTypes.forEach((key, candidates) -> byEventType.computeIfAbsent(key, k -> new ArrayList<>()).addAll(candidates));
+        workflowsWithTasks.addAll(withTasks);
     }
 
     /** The upstreams of enabled rules this event satisfies. */

@@ -2,12 +2,8 @@ package io.baton.trigger;
 
 import io.baton.events.DigdagCompletion;
 import io.quarkus.hibernate.orm.panache.Panache;
-import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
-import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
 import java.time.Instant;
@@ -18,17 +14,7 @@ import java.util.List;
 /** An upstream of a rule, satisfied for a correlation key by one upstream session. */
 @Entity
 @Table(name = "trigger_condition")
-public class TriggerCondition extends PanacheEntityBase {
-
-    @Id
-    @GeneratedValue(strategy = GenerationType.IDENTITY)
-    public Long id;
-
-    @Column(name = "rule_name")
-    public String ruleName;
-
-    @Column(name = "correlation_key")
-    public String correlationKey;
+public class TriggerCondition extends RuleKeyRow {
 
     @Column(name = "upstream_id")
     public String upstreamId;

@@ -13,6 +13,12 @@ public interface TriggerConfig {
     /** A second topic other systems publish CloudEvents to (the events topic is always consumed). */
     Optional<String> externalTopic();
 
+    /**
+     * This replica's stable name in the consumer group (Kafka's {@code group.instance.id}, static membership); the
+     * Helm chart and the manifests set it to the pod name. Unset: dynamic membership.
+     */
+    Optional<String> instanceId();
+
     /** Tries of a downstream start that fails with a transient error before it is recorded as failed. */
     @WithDefault("10")
     int maxTries();
@@ -27,6 +33,14 @@ public interface TriggerConfig {
     /** A start still pending this long after its ledger row was committed (e.g. after a crash) is resumed. */
     @WithDefault("5s")
     Duration resumeAfter();
+
+    /**
+     * How long a replica may take to start a claimed run before another one takes it over (after a crash between the
+     * claim and the record). Longer than a start can take: up to three Digdag calls with the client's timeouts and
+     * tries.
+     */
+    @WithDefault("2m")
+    Duration startLease();
 
     /** Upstreams that finished more than this before a rule was created do not fire it (e.g. a replayed topic). */
     @WithDefault("5m")

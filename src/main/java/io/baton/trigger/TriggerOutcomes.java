@@ -25,6 +25,7 @@ public class TriggerOutcomes {
     public static final String TRIGGER_TYPE_PREFIX = "io.baton.trigger.";
     public static final String DEADLINE_MISSED = "io.baton.rule.deadline-missed";
     public static final String TRIGGER_FAILED = "io.baton.rule.trigger-failed";
+    public static final String EVALUATION_FAILED = "io.baton.rule.evaluation-failed";
 
     @Inject
     EventOutbox outbox;
@@ -54,6 +55,13 @@ public class TriggerOutcomes {
     public record DeadlineData(String rule, String team, String correlationKey, String deadline,
                                List<String> satisfied, List<String> missing) {
     }
+
+    /** Data of {@code io.baton.rule.evaluation-failed}. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record EvaluationFailedData(String rule, String team, String correlationKey, String upstreamSession,
+                                       String eventId, String error) {
+    }
+
 
     /** @param sessionTime the downstream session as Digdag wrote it, or the ledger's when Digdag was not reached */
     Outcome record(Rule rule, TriggerRun run, String sessionTime) {
@@ -88,6 +96,15 @@ public class TriggerOutcomes {
         variables.put("deadline", deadline);
         variables.put("missing", String.join(", ", evaluation.missing()));
         return new Outcome(webhook(rule), config.slack().deadlineMissedTemplate(), variables);
+    }
+
+    /** Alerts that a rule could not evaluate an event (the other rules did). */
+    void evaluationFailed(Rule rule, long errorId, String correlationKey, String upstreamSession, String eventId,
+                          String error) {
+        EvaluationFailedData data = new EvaluationFailedData(rule.name(), rule.team(), correlationKey, upstreamSession,
+                eventId, error);
+        outbox.append(new BatonEvent("alert/evaluation/" + rule.name() + "/" + errorId, EVALUATION_FAILED,
+                events.source(), rule.name(), now(), events.alertsTopic(), rule.name(), data));
     }
 
     /** Sends the Slack message of an outcome, if its rule names a webhook; never fails the caller. */

@@ -1,12 +1,9 @@
 package io.baton.trigger;
 
 import io.quarkus.hibernate.orm.panache.Panache;
-import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
-import jakarta.persistence.Id;
+import jakarta.persistence.LockModeType;
 import jakarta.persistence.Table;
 
 import java.time.OffsetDateTime;
@@ -15,26 +12,20 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-/** The trigger ledger: one row per rule and downstream session, committed before Digdag is asked to start it. */
+/**
+ * The trigger ledger: one row per rule and downstream session, committed before Digdag is asked to start it. A run
+ * being started is {@code starting}, with {@link #nextTryAt} as the end of its lease.
+ */
 @Entity
 @Table(name = "trigger_run")
-public class TriggerRun extends PanacheEntityBase {
+public class TriggerRun extends RuleKeyRow {
 
     public static final String PENDING = "pending";
+    public static final String STARTING = "starting";
     public static final String STARTED = "started";
     public static final String ALREADY_EXISTED = "already_existed";
     public static final String RETRIED = "retried";
     public static final String FAILED = "failed";
-
-    @Id
-    @GeneratedValue(strategy = GenerationType.IDENTITY)
-    public Long id;
-
-    @Column(name = "rule_name")
-    public String ruleName;
-
-    @Column(name = "correlation_key")
-    public String correlationKey;
 
     /** The downstream session time, with the offset of the rule's correlation zone. */
     @Column(name = "downstream_session")
@@ -89,27 +80,41 @@ public class TriggerRun extends PanacheEntityBase {
                 .setParameter("finished", upstreamFinishedAt == null ? null : OffsetDateTime.ofInstant(upstreamFinishedAt, ZoneOffset.UTC))
                 .setParameter("next", OffsetDateTime.ofInstant(nextTryAt, ZoneOffset.UTC))
                 .getResultList();
-        return ids.isEmpty() ? Optional.empty() : Optional.of(((Number) ids.get(0)).longValue());
+        return insertedId(ids);
     }
 
-    /** Locks a pending run for this transaction, or empty when it is not pending or another replica holds it. */
+    /**
+     * Locks a run that may be started now for this transaction: pending, or starting with its lease run out (the
+     * replica that claimed it died); empty when there is none or another replica holds the row.
+     */
     @SuppressWarnings("unchecked")
-    static Optional<TriggerRun> lockPending(long id) {
+    static Optional<TriggerRun> lockClaimable(long id) {
         List<TriggerRun> rows = getEntityManager()
-                .createNativeQuery("SELECT * FROM trigger_run WHERE id = :id AND state = '" + PENDING + "' "
-                        + "FOR UPDATE SKIP LOCKED", TriggerRun.class)
+                .createNativeQuery("SELECT * FROM trigger_run WHERE id = :id AND (state = '" + PENDING + "' OR (state = '"
+                        + STARTING + "' AND next_try_at <= now())) FOR UPDATE SKIP LOCKED", TriggerRun.class)
                 .setParameter("id", id)
                 .getResultList();
         return rows.stream().findFirst();
     }
 
+    /** Runs due: pending ones whose next try has come, and starting ones whose lease ran out. */
     @SuppressWarnings("unchecked")
-    static List<Long> duePending(int limit) {
+    static List<Long> due(int limit) {
         return ((List<Number>) getEntityManager()
-                .createNativeQuery("SELECT id FROM trigger_run WHERE state = '" + PENDING + "' AND next_try_at <= now() "
-                        + "ORDER BY next_try_at LIMIT :limit")
+                .createNativeQuery("SELECT id FROM trigger_run WHERE state IN ('" + PENDING + "', '" + STARTING + "') "
+                        + "AND next_try_at <= now() ORDER BY next_try_at LIMIT :limit")
                 .setParameter("limit", limit)
                 .getResultList()).stream().map(Number::longValue).toList();
+    }
+
+    /** Locks the run for this transaction, to record what its start did. */
+    static Optional<TriggerRun> lock(long id) {
+        return findByIdOptional(id, LockModeType.PESSIMISTIC_WRITE);
+    }
+
+    /** Whether this row still holds the claim {@code claimed} made (no other replica has taken the run over since). */
+    boolean heldBy(TriggerRun claimed) {
+        return STARTING.equals(state) && tries == claimed.tries;
     }
 
     static Optional<TriggerRun> forKey(String rule, String key) {

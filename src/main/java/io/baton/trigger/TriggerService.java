@@ -10,13 +10,18 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
 
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.Optional;
 
 /**
@@ -25,6 +30,8 @@ import java.util.Optional;
  */
 @ApplicationScoped
 public class TriggerService {
+
+    private static final Logger LOG = Logger.getLogger(TriggerService.class);
 
     @Inject
     RuleIndex index;
@@ -39,6 +46,9 @@ public class TriggerService {
     TriggerConfig config;
 
     @Inject
+    TriggerOutcomes outcomes;
+
+    @Inject
     MeterRegistry registry;
 
     private Counter consumed;
@@ -50,7 +60,12 @@ public class TriggerService {
         matched = registry.counter("baton.trigger.events.matched");
     }
 
-    /** Handles one event; safe to call again with the same event (it is recorded once). */
+    /**
+     * Handles one event; safe to call again with the same event (it is recorded once). Each rule sees the event on
+     * its own: a rule whose evaluation fails for a reason no retry changes has that failure recorded
+     * ({@link #recordFailure}) and the other rules go on; a transient failure (PostgreSQL down) fails the whole event
+     * so that it is tried again.
+     */
     public void onEvent(UpstreamEvent event) {
         consumed.increment();
         List<RuleIndex.Candidate> candidates = index.match(event);
@@ -60,16 +75,43 @@ public class TriggerService {
         matched.increment();
         List<Long> toStart = new ArrayList<>();
         for (RuleIndex.Candidate candidate : candidates) {
-            Rule rule = candidate.rule();
-            if (predatesRule(rule, event)) {
-                continue;
+            try {
+                evaluate(candidate, event).ifPresent(toStart::add);
+            } catch (RuntimeException e) {
+                if (TransientFailures.isTransient(e)) {
+                    throw e;
+                }
+                recordFailure(candidate.rule(), event, e);
             }
-            OffsetDateTime sessionTime = event.sessionTimeIn(rule.correlation());
-            QuarkusTransaction.requiringNew()
-                    .call(() -> satisfy(rule, candidate.upstream().id(), sessionTime, event))
-                    .ifPresent(toStart::add);
         }
         toStart.forEach(starter::startSoon);
+    }
+
+    private Optional<Long> evaluate(RuleIndex.Candidate candidate, UpstreamEvent event) {
+        Rule rule = candidate.rule();
+        if (predatesRule(rule, event)) {
+            return Optional.empty();
+        }
+        OffsetDateTime sessionTime = event.sessionTimeIn(rule.correlation());
+        return QuarkusTransaction.requiringNew().call(() -> satisfy(rule, candidate.upstream().id(), sessionTime, event));
+    }
+
+    /** Records, once per rule and event, why the rule could not evaluate it, and raises an alert. */
+    private void recordFailure(Rule rule, UpstreamEvent event, RuntimeException failure) {
+        String error = failure.toString();
+        LOG.errorf(failure, "rule %s could not evaluate event %s; the other rules still see it", rule.name(), event.id());
+        String key = correlationKeyOrNull(rule, event);
+        String session = event.sessionTime() != null ? event.sessionTime().toString() : String.valueOf(event.sessionDate());
+        QuarkusTransaction.requiringNew().run(() -> EvaluationError.record(rule.name(), key, session, event.id(), error)
+                .ifPresent(id -> outcomes.evaluationFailed(rule, id, key, session, event.id(), error)));
+    }
+
+    private static String correlationKeyOrNull(Rule rule, UpstreamEvent event) {
+        try {
+            return rule.correlation().key(event.sessionTimeIn(rule.correlation()));
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /** A new rule does not fire for upstreams that finished long before it existed (e.g. a replayed topic). */
@@ -112,24 +154,52 @@ public class TriggerService {
     public Explanation explain(String ruleName, String session) {
         Rule rule = rules.get(ruleName);
         String key = keyOf(rule, session);
+        return QuarkusTransaction.requiringNew().call(() -> explanation(rule, key, TriggerRun.forKey(rule.name(), key)
+                .orElse(null), EvaluationError.of(rule.name(), key)));
+    }
+
+    /**
+     * The rule's runs whose downstream session lies in [from, to), newest first, then the correlation keys the rule
+     * failed to evaluate events for and has no run for (by upstream session).
+     */
+    public List<Explanation> runs(String ruleName, OffsetDateTime from, OffsetDateTime to) {
+        Rule rule = rules.get(ruleName);
         return QuarkusTransaction.requiringNew().call(() -> {
-            Evaluation evaluation = Evaluation.of(rule, key, TriggerCondition.of(rule.name(), key));
-            return Explanation.of(rule, evaluation, TriggerRun.forKey(rule.name(), key).orElse(null));
+            List<TriggerRun> runs = TriggerRun.list("ruleName = ?1 order by createdAt desc", rule.name());
+            Set<String> keysWithRuns = runs.stream().map(run -> run.correlationKey).collect(Collectors.toSet());
+            Map<String, List<EvaluationError>> errorsByKey = new LinkedHashMap<>(); // a null key: none could be computed
+            EvaluationError.of(rule.name()).forEach(e -> errorsByKey.computeIfAbsent(e.correlationKey, k -> new ArrayList<>()).add(e));
+            List<Explanation> explanations = new ArrayList<>();
+            runs.stream().filter(run -> inRange(rule, run.downstreamSession, from, to))
+                    .map(run -> explanation(rule, run.correlationKey, run,
+                            errorsByKey.getOrDefault(run.correlationKey, List.of())))
+                    .forEach(explanations::add);
+            errorsByKey.values().stream()
+                    .filter(errors -> !keysWithRuns.contains(errors.get(0).correlationKey))
+                    .map(errors -> errors.stream().filter(e -> inRange(rule, e.upstreamSession, from, to)).toList())
+                    .filter(errors -> !errors.isEmpty())
+                    .map(errors -> errors.get(0).correlationKey == null ? Explanation.ofFailures(rule, errors)
+                            : explanation(rule, errors.get(0).correlationKey, null, errors))
+                    .forEach(explanations::add);
+            return explanations;
         });
     }
 
-    /** The rule's runs whose downstream session lies in [from, to). */
-    public List<Explanation> runs(String ruleName, OffsetDateTime from, OffsetDateTime to) {
-        Rule rule = rules.get(ruleName);
-        return QuarkusTransaction.requiringNew().call(() -> TriggerRun.<TriggerRun>list(
-                        "ruleName = ?1 order by createdAt desc", rule.name()).stream()
-                .filter(run -> inRange(OffsetDateTime.parse(run.downstreamSession), from, to))
-                .map(run -> Explanation.of(rule,
-                        Evaluation.of(rule, run.correlationKey, TriggerCondition.of(rule.name(), run.correlationKey)), run))
-                .toList());
+    private static Explanation explanation(Rule rule, String key, TriggerRun run, List<EvaluationError> errors) {
+        return Explanation.of(rule, Evaluation.of(rule, key, TriggerCondition.of(rule.name(), key)), run, errors);
     }
 
-    private static boolean inRange(OffsetDateTime t, OffsetDateTime from, OffsetDateTime to) {
+    /** Whether a stored session lies in [from, to); one that cannot be read (stored before validation) only in an open one. */
+    private static boolean inRange(Rule rule, String session, OffsetDateTime from, OffsetDateTime to) {
+        if (from == null && to == null) {
+            return true;
+        }
+        OffsetDateTime t;
+        try {
+            t = sessionTime(rule, session);
+        } catch (RuntimeException unreadable) {
+            return false;
+        }
         return (from == null || !t.isBefore(from)) && (to == null || t.isBefore(to));
     }
 

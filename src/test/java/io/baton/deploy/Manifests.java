@@ -67,7 +67,10 @@ record Manifests(List<JsonNode> objects) {
         return names;
     }
 
-    /** Checks what every Baton pod must have, whatever the values: probes, non-root, read-only root with a /tmp. */
+    /**
+     * Checks what every Baton pod must have, whatever the values: probes, non-root, read-only root with a /tmp, and
+     * its pod name as its static member name in the trigger consumer group.
+     */
     void assertHardenedDeployment() {
         JsonNode deployment = one("Deployment");
         JsonNode pod = deployment.at("/spec/template/spec");
@@ -83,6 +86,7 @@ record Manifests(List<JsonNode> objects) {
         assertThat(container.at("/securityContext/readOnlyRootFilesystem").asBoolean()).isTrue();
         assertThat(container.at("/securityContext/allowPrivilegeEscalation").asBoolean(true)).isFalse();
         assertThat(mountPaths(container)).contains("/tmp", "/deployments/config");
+        assertThat(fieldRefs(container)).containsEntry("BATON_TRIGGER_INSTANCE_ID", "metadata.name");
         assertThat(pod.findValues("emptyDir")).isNotEmpty();
         assertThat(pod.path("serviceAccountName").asText()).isNotEmpty();
         for (JsonNode object : objects) {
@@ -91,6 +95,18 @@ record Manifests(List<JsonNode> objects) {
                     .containsAll(STANDARD_LABELS);
         }
         assertThat(fieldNames(deployment.at("/spec/template/metadata/labels"))).containsAll(STANDARD_LABELS);
+    }
+
+    /** Environment variables set from the pod's own fields (the downward API), by name. */
+    private static Map<String, String> fieldRefs(JsonNode container) {
+        Map<String, String> refs = new HashMap<>();
+        container.path("env").forEach(variable -> {
+            JsonNode path = variable.at("/valueFrom/fieldRef/fieldPath");
+            if (!path.isMissingNode()) {
+                refs.put(variable.path("name").asText(), path.asText());
+            }
+        });
+        return refs;
     }
 
     /**

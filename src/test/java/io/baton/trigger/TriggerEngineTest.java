@@ -11,6 +11,7 @@ import io.baton.digdag.DigdagClients;
 import io.baton.emulator.DigdagEmulator;
 import io.baton.events.DigdagCompletion;
 import io.baton.events.EventsConfig;
+import io.quarkus.hibernate.orm.panache.Panache;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -18,6 +19,10 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -62,6 +67,9 @@ class TriggerEngineTest {
     @Inject
     ObjectMapper mapper;
 
+    @Inject
+    RuleIndex index;
+
     private final DigdagEmulator emulator = BatonTestServices.emulator();
 
     /** The seed's three teams, under names no other test uses. */
@@ -104,7 +112,7 @@ class TriggerEngineTest {
 
     private static String register(Map<String, Object> rule) {
         String name = (String) rule.get("name");
-        as(TestTokens.writer("bi")).body(rule).put("/api/v1/rules/" + name).then().statusCode(201);
+        as(TestTokens.writer((String) rule.get("team"))).body(rule).put("/api/v1/rules/" + name).then().statusCode(201);
         return name;
     }
 
@@ -310,10 +318,12 @@ class TriggerEngineTest {
         String name = register(dailyReport(unique("crash"), world));
         OffsetDateTime reachedDigdag = DAY.plusDays(10);
         OffsetDateTime neverCalled = DAY.plusDays(11);
-        // Before the crash, the first start had reached Digdag; the second had not been sent.
+        // Before the crash, the first start had been claimed and had reached Digdag, but its result was not recorded
+        // (its lease has run out); the second had not been claimed.
         emulator.startAttempt(world.bi(), "daily_report", reachedDigdag, Map.of());
         QuarkusTransaction.requiringNew().run(() -> {
-            TriggerRun.open(name, "2026-12-04", DigdagCompletion.formatSessionTime(reachedDigdag), Instant.now(), false, null, Instant.now());
+            TriggerRun.open(name, "2026-12-04", DigdagCompletion.formatSessionTime(reachedDigdag), Instant.now(), false, null, Instant.now())
+                    .ifPresent(id -> TriggerRun.update("state = ?1, tries = 1 where id = ?2", TriggerRun.STARTING, id));
             TriggerRun.open(name, "2026-12-05", DigdagCompletion.formatSessionTime(neverCalled), Instant.now(), false, null, Instant.now());
         });
 
@@ -362,6 +372,102 @@ class TriggerEngineTest {
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> SlackStub.get().messages().stream()
                 .anyMatch(m -> m.contains(name) && m.contains("missed its deadline")));
+    }
+
+    /** Issue 15 A: a rule stored before validation existed, whose evaluation throws, leaves the others alone. */
+    @Test
+    void anotherTeamsPoisonRuleOnTheSameUpstreamCannotStopALegitimateRule() {
+        World world = world();
+        // Rules meet an event in name order: the poison rule comes first.
+        Map<String, Object> poison = dailyReport(unique("a-poison"), world);
+        poison.put("team", "game");
+        poison.put("upstreams", List.of(digdag(world.game(), "+etl+load")));
+        poison.put("action", Map.of("server", "main", "project", world.eikaiwa(), "workflow", "etl"));
+        String poisoned = register(poison);
+        Map<String, Object> legitimate = dailyReport(unique("z-legit"), world);
+        legitimate.put("upstreams", List.of(digdag(world.game(), "+etl+load")));
+        String legit = register(legitimate);
+        Map<String, Object> broken = new HashMap<>(poison);
+        broken.put("name", unique("b-unindexable"));
+        String unindexable = register(broken);
+        QuarkusTransaction.requiringNew().run(() -> {
+            corrupt(poisoned, "'{correlation,downstreamShift}', '\"P999999999Y\"'");
+            corrupt(unindexable, "'{upstreams,0}', '{}'");
+        });
+        index.rebuild();
+        assertThat(index.rule(unindexable)).isEmpty();
+
+        try (KafkaTestConsumer alerts = new KafkaTestConsumer(events.alertsTopic())) {
+            runEtl(world.game(), DAY.plusDays(15));
+            await().atMost(Duration.ofSeconds(20)).until(() -> !attempts(world.bi(), "daily_report").isEmpty());
+            assertThat(attempts(world.bi(), "daily_report")).singleElement().extracting(Attempt::sessionTime)
+                    .isEqualTo(DAY.plusDays(15));
+            await().atMost(Duration.ofSeconds(10)).until(() -> explain(legit, "2026-12-09").path("status").asText().equals("started"));
+
+            JsonNode explanation = explain(poisoned, "2026-12-09");
+            assertThat(explanation.path("status").asText()).isEqualTo("evaluation_failed");
+            assertThat(explanation.path("errors").get(0).path("error").asText()).contains("DateTimeException");
+            as(TestTokens.reader()).get("/api/v1/rules/" + poisoned + "/runs").then().statusCode(200)
+                    .body("size()", equalTo(1)).body("[0].status", equalTo("evaluation_failed"));
+            var alert = alerts.awaitRecords(rs -> rs.stream().anyMatch(r -> poisoned.equals(r.key())), Duration.ofSeconds(20))
+                    .stream().filter(r -> poisoned.equals(r.key())).findFirst().orElseThrow();
+            assertThat(header(alert, "ce_type")).isEqualTo(TriggerOutcomes.EVALUATION_FAILED);
+            assertThat(read(alert.value()).path("team").asText()).isEqualTo("game");
+        }
+        assertThat(attempts(world.eikaiwa(), "etl")).isEmpty();
+    }
+
+    /** Changes a stored rule behind validation's back, as a row written before validation existed would be. */
+    private static void corrupt(String rule, String jsonbSetArguments) {
+        Panache.getEntityManager().createNativeQuery("UPDATE rules SET definition = jsonb_set(definition, "
+                + jsonbSetArguments + ") WHERE name = :name").setParameter("name", rule).executeUpdate();
+    }
+
+    /** Issue 15 B: a pending run whose stored session no parser reads back is failed and does not block the queue. */
+    @Test
+    void aPendingRunThatCannotBeProcessedIsFailedAndDoesNotBlockTheOthers() {
+        World world = world();
+        String poisoned = register(dailyReport(unique("poisoned-run"), world));
+        String healthy = register(dailyReport(unique("healthy-run"), world));
+        OffsetDateTime session = DAY.plusDays(20);
+        QuarkusTransaction.requiringNew().run(() -> {
+            // Written before validation existed, and due long before the healthy run.
+            Panache.getEntityManager().createNativeQuery("INSERT INTO trigger_run (rule_name, correlation_key, "
+                            + "downstream_session, state, next_try_at) VALUES (:rule, '+1000000000-01-01', "
+                            + "'+1000000000-01-01T00:00:00+00:00', 'pending', now() - interval '1 hour')")
+                    .setParameter("rule", poisoned).executeUpdate();
+            TriggerRun.open(healthy, "2026-12-14", DigdagCompletion.formatSessionTime(session), Instant.now(), false, null,
+                    Instant.now());
+        });
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> !attempts(world.bi(), "daily_report").isEmpty());
+        assertThat(attempts(world.bi(), "daily_report")).singleElement().extracting(Attempt::sessionTime).isEqualTo(session);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> as(TestTokens.reader())
+                .get("/api/v1/rules/" + poisoned + "/runs").then().statusCode(200)
+                .body("size()", equalTo(1)).body("[0].status", equalTo("failed"))
+                .body("[0].run.lastError", org.hamcrest.Matchers.containsString("cannot be processed")));
+        as(TestTokens.reader()).get("/api/v1/rules/" + poisoned + "/runs?from=2026-01-01&to=2027-01-01").then()
+                .statusCode(200).body("size()", equalTo(0));
+    }
+
+    @Test
+    void anEventThatCannotBeReadGoesToTheDeadLetterTopicWithItsReason() {
+        String id = UUID.randomUUID().toString();
+        ProducerRecord<String, String> unreadable = new ProducerRecord<>(events.topic(), "main/broken", "{not json");
+        unreadable.headers().add("ce_specversion", "1.0".getBytes()).add("ce_id", id.getBytes())
+                .add("ce_type", (DigdagCompletion.TYPE_PREFIX + "task.succeeded").getBytes())
+                .add("ce_source", "urn:test".getBytes());
+        try (KafkaTestConsumer deadLetters = new KafkaTestConsumer(events.deadLetterTopic());
+             KafkaProducer<String, String> producer = new KafkaProducer<>(
+                     Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, BatonTestServices.KAFKA),
+                     new StringSerializer(), new StringSerializer())) {
+            producer.send(unreadable);
+            producer.flush();
+            var dead = deadLetters.awaitRecords(rs -> rs.stream().anyMatch(r -> id.equals(header(r, "ce_id"))),
+                    Duration.ofSeconds(30)).stream().filter(r -> id.equals(header(r, "ce_id"))).findFirst().orElseThrow();
+            assertThat(dead.value()).isEqualTo("{not json");
+            assertThat(header(dead, "dead-letter-reason")).contains("unreadable event " + id);
+        }
     }
 
     private JsonNode read(String json) {

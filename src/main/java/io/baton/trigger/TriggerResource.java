@@ -1,7 +1,9 @@
 package io.baton.trigger;
 
+import io.baton.problem.StrictJson;
 import io.baton.rules.RuleService;
 import io.baton.security.Caller;
+import io.quarkus.resteasy.reactive.jackson.CustomDeserialization;
 import io.quarkus.security.Authenticated;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -43,8 +45,8 @@ public class TriggerResource {
     public List<Explanation> runs(@PathParam("name") String name, @QueryParam("from") String from,
                                   @QueryParam("to") String to) {
         var rule = rules.get(name);
-        return triggers.runs(name, from == null ? null : TriggerService.sessionTime(rule, from),
-                to == null ? null : TriggerService.sessionTime(rule, to));
+        return triggers.runs(name, from == null ? null : TriggerService.sessionTime(rule, "from", from),
+                to == null ? null : TriggerService.sessionTime(rule, "to", to));
     }
 
     @GET
@@ -68,7 +70,9 @@ public class TriggerResource {
     @Path("events")
     @Consumes({MediaType.APPLICATION_JSON, "application/cloudevents+json"})
     @RolesAllowed({Caller.WRITER, Caller.ADMIN})
-    @Operation(summary = "Publish an external CloudEvent (structured JSON) for rules to wait on")
+    @CustomDeserialization(StrictJson.class)
+    @Operation(summary = "Publish an external CloudEvent (structured JSON) for rules to wait on; identified by source "
+            + "and id")
     public Response publish(ExternalEvents.CloudEvent event) {
         return Response.accepted(Map.of("id", externalEvents.accept(event))).build();
     }

@@ -42,7 +42,7 @@ final class BoundedJsonParser extends JsonParserDelegate {
             case FIELD_NAME -> {
                 String bad = InputLimits.badCharacters(currentName(), false);
                 if (bad != null) {
-                    throw reject(getParsingContext(), "name " + bad);
+                    throw reject(getParsingContext().getParent(), "has a name that " + bad);
                 }
             }
             case VALUE_STRING -> {

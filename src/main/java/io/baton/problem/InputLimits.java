@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.Period;
@@ -32,6 +33,8 @@ public final class InputLimits {
     /** Durations and periods (windows, shifts, intervals) are at most this long either way. */
     public static final Duration MAX_SPAN = Duration.ofDays(366);
 
+    private static final Instant EARLIEST = LocalDateTime.of(MIN_YEAR, 1, 1, 0, 0).toInstant(ZoneOffset.UTC);
+    private static final Instant AFTER_LATEST = LocalDateTime.of(MAX_YEAR + 1, 1, 1, 0, 0).toInstant(ZoneOffset.UTC);
     private static final LocalDateTime SPAN_REFERENCE = LocalDateTime.of(2000, 1, 1, 0, 0);
 
     private InputLimits() {
@@ -72,8 +75,9 @@ public final class InputLimits {
 
     /** A time in years {@value #MIN_YEAR} to {@value #MAX_YEAR}, the range every stored time must stay in. */
     public static boolean inRange(OffsetDateTime time) {
-        int year = time.withOffsetSameInstant(ZoneOffset.UTC).getYear();
-        return year >= MIN_YEAR && year <= MAX_YEAR;
+        // Compared as instants: converting an extreme time to UTC would itself overflow.
+        Instant instant = time.toInstant();
+        return !instant.isBefore(EARLIEST) && instant.isBefore(AFTER_LATEST);
     }
 
     public static void time(List<FieldError> errors, String field, OffsetDateTime time) {

@@ -49,9 +49,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 class HostileInputFuzzTest {
 
     private static final long SEED = Long.getLong("baton.fuzz.seed", 15L);
-    private static final int REQUESTS = Integer.getInteger("baton.fuzz.requests", 1500);
+    private static final int REQUESTS = Integer.getInteger("baton.fuzz.requests", 1000);
     private static final String TEAM = "fuzz";
     private static final String FIRE_RULE = "fuzz-fire-base";
+    private static final String DELETE_RULE = "fuzz-delete-base";
     private static final String PROJECT = HostileInputProfile.FUZZ_PROJECT;
     /** Tables any write endpoint writes to. */
     private static final String COUNTS = "SELECT (SELECT count(*) FROM rules), (SELECT count(*) FROM rule_audit), "
@@ -96,6 +97,8 @@ class HostileInputFuzzTest {
         ((ObjectNode) fireRule.get("correlation")).put("downstreamShift", "P1D");
         given().auth().oauth2(writer()).contentType("application/json").body(fireRule.toString())
                 .put("/api/v1/rules/" + FIRE_RULE).then().statusCode(201);
+        given().auth().oauth2(writer()).contentType("application/json").body(rule(DELETE_RULE).toString())
+                .put("/api/v1/rules/" + DELETE_RULE).then().statusCode(201);
 
         Random random = new Random(SEED);
         Map<Integer, Integer> byStatus = new TreeMap<>();
@@ -128,10 +131,11 @@ class HostileInputFuzzTest {
         if (status < 400) {
             return null;
         }
-        if (!String.valueOf(response.contentType()).startsWith(Problem.MEDIA_TYPE)) {
+        // A request line over 4 KiB is refused by the HTTP server (Vert.x) before any Baton code, without a body.
+        if (status != 414 && !String.valueOf(response.contentType()).startsWith(Problem.MEDIA_TYPE)) {
             return "not problem+json: " + response.contentType();
         }
-        JsonNode problem = response.as(JsonNode.class);
+        JsonNode problem = status == 414 ? NODES.objectNode().put("status", 414) : response.as(JsonNode.class);
         if (problem.path("status").asInt() != status) {
             return "problem status " + problem.path("status");
         }
@@ -164,7 +168,7 @@ class HostileInputFuzzTest {
                     "{\"enabled\":true}", token(random))
                     : new Request("rule-patch-body", "PATCH", "/api/v1/rules/" + FIRE_RULE,
                     "{\"enabled\":" + pick(random, ENUMS) + "}", token(random));
-            case 5 -> new Request("rule-delete", "DELETE", "/api/v1/rules/" + encode(hostile(random, FIRE_RULE)), null,
+            case 5 -> new Request("rule-delete", "DELETE", "/api/v1/rules/" + encode(hostile(random, DELETE_RULE)), null,
                     token(random));
             case 6 -> readRule(random);
             case 7 -> random.nextInt(4) == 0

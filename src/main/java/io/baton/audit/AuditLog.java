@@ -17,9 +17,6 @@ public class AuditLog {
     public static final String FIRE = "fire";
     public static final String EVENT = "event";
 
-    private static final int MAX_NAME = 255;
-    private static final int MAX_TEXT = 1000;
-
     @Inject
     Caller caller;
 
@@ -27,17 +24,11 @@ public class AuditLog {
     public void record(String action, String target, String session, String reference) {
         CallerAudit entry = new CallerAudit();
         entry.action = action;
-        entry.actor = printable(caller.name(), MAX_NAME);
-        entry.team = caller.teamIfValid() == null ? null : printable(caller.teamIfValid(), MAX_NAME);
-        entry.target = printable(target, MAX_TEXT);
+        entry.actor = caller.name();
+        entry.team = caller.teamIfValid();
+        entry.target = target;
         entry.session = session;
-        entry.reference = reference == null ? null : printable(reference, MAX_TEXT);
+        entry.reference = reference;
         entry.persist();
-    }
-
-    /** Token claims are signed but not checked for what PostgreSQL can store; the record must never fail on them. */
-    private static String printable(String value, int maxLength) {
-        String clean = value.replaceAll("\\p{Cntrl}", "?");
-        return clean.length() > maxLength ? clean.substring(0, maxLength) : clean;
     }
 }

@@ -1,5 +1,6 @@
 package io.baton.problem;
 
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
@@ -9,7 +10,7 @@ import java.io.IOException;
 
 /**
  * Checks each token of a request body as it is read, whatever type it is bound to (typed fields, maps and free-form
- * JSON alike): nesting depth, control characters in names and strings, and number size. Jackson has no hook for
+ * JSON alike): nesting depth, control characters in names and strings, number size, and duplicate keys by path. Jackson has no hook for
  * this on the read side (its constraints cover depth but not characters, and do not name the field).
  */
 final class BoundedJsonParser extends JsonParserDelegate {
@@ -20,12 +21,32 @@ final class BoundedJsonParser extends JsonParserDelegate {
 
     @Override
     public JsonToken nextToken() throws IOException {
-        return check(super.nextToken());
+        try {
+            return check(super.nextToken());
+        } catch (JsonParseException e) {
+            throw named(e);
+        }
     }
 
     @Override
     public JsonToken nextValue() throws IOException {
-        return check(super.nextValue());
+        try {
+            return check(super.nextValue());
+        } catch (JsonParseException e) {
+            throw named(e);
+        }
+    }
+
+    /**
+     * Jackson's duplicate-key error names the key only in its message; the context already holds it, so the 400 can
+     * name its path.
+     */
+    private JsonParseException named(JsonParseException e) {
+        if (!(e instanceof InputRejected) && e.getOriginalMessage() != null
+                && e.getOriginalMessage().startsWith("Duplicate")) {
+            return reject(getParsingContext(), "is given more than once");
+        }
+        return e;
     }
 
     private JsonToken check(JsonToken token) throws IOException {

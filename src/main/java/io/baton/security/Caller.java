@@ -1,5 +1,6 @@
 package io.baton.security;
 
+import io.baton.problem.InputLimits;
 import io.baton.problem.ProblemException;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.enterprise.context.RequestScoped;
@@ -26,22 +27,39 @@ public class Caller {
     @Inject
     SecurityIdentity identity;
 
+    /** Longest subject or team Baton records (the audit columns). */
+    private static final int MAX_CLAIM = 200;
+
+    /** The token's subject; one Baton could not record (too long, control characters) is a 403. */
     public String name() {
-        return identity.isAnonymous() ? "anonymous" : identity.getPrincipal().getName();
+        if (identity.isAnonymous()) {
+            return "anonymous";
+        }
+        String name = identity.getPrincipal().getName();
+        if (!recordable(name)) {
+            throw ProblemException.forbidden("the token's subject must be at most " + MAX_CLAIM
+                    + " characters without control characters");
+        }
+        return name;
     }
 
     /** The token's team, or null without one; a team claim that is not a string is a 403, not a guess. */
     public String team() {
         Object team = teamClaim();
-        if (team == null || team instanceof String) {
+        if (team == null || (team instanceof String text && recordable(text))) {
             return (String) team;
         }
-        throw ProblemException.forbidden("the token's '" + TEAM_CLAIM + "' claim must be a string");
+        throw ProblemException.forbidden("the token's '" + TEAM_CLAIM + "' claim must be a string of at most "
+                + MAX_CLAIM + " characters without control characters");
     }
 
-    /** The token's team for the record: null when there is none or it is not a string. */
+    /** The token's team for the record: null when there is none or it is not a valid one. */
     public String teamIfValid() {
-        return teamClaim() instanceof String team ? team : null;
+        return teamClaim() instanceof String team && recordable(team) ? team : null;
+    }
+
+    private static boolean recordable(String claim) {
+        return claim != null && claim.length() <= MAX_CLAIM && InputLimits.badCharacters(claim, false) == null;
     }
 
     private Object teamClaim() {
@@ -62,10 +80,11 @@ public class Caller {
     }
 
     /**
-     * Fails with 403 unless the caller is an admin or a writer of one of {@code teams}; {@code action} completes the
-     * message "only ... may".
+     * Fails with 403 unless the caller is an admin or a writer of one of {@code teams}, and has a subject Baton can
+     * record; {@code action} completes the message "only ... may".
      */
     public void requireWriterOfAny(Collection<String> teams, String action) {
+        name();
         if (isAdmin()) {
             return;
         }

@@ -197,7 +197,7 @@ class InputBoundaryTest {
     }
 
     @Test
-    void aTeamClaimThatIsNotAStringIsA403() {
+    void aTeamClaimThatIsNotAStringOrASubjectTooLongToRecordIsA403() {
         for (Object team : List.of(42, List.of(TEAM, "bi"), Map.of("name", TEAM))) {
             String token = Jwt.issuer(BatonTestServices.TestKeys.ISSUER).subject("odd").claim(Caller.TEAM_CLAIM, team)
                     .groups(Set.of(Caller.WRITER)).expiresIn(600).sign();
@@ -205,6 +205,12 @@ class InputBoundaryTest {
                     .contentType(Problem.MEDIA_TYPE)
                     .body("detail", containsString("claim must be a string"));
         }
+        // A subject Baton could not record as the actor is refused before anything is written.
+        String longSubject = TestTokens.token("s".repeat(201), TEAM, Set.of(Caller.WRITER));
+        String name = unique("subject");
+        as(longSubject).body(rule(name)).post("/api/v1/rules").then().statusCode(403)
+                .body("detail", containsString("subject"));
+        assertThat(Rows.count("rules WHERE name = '" + name + "'")).isZero();
     }
 
     @Test
@@ -212,6 +218,10 @@ class InputBoundaryTest {
         String event = "{\"specversion\":\"1.0\",\"id\":\"e1\",\"id\":\"e2\",\"type\":\"com.example.dup\","
                 + "\"source\":\"urn:dup\"}";
         as(writer()).body(event).post("/api/v1/events").then().statusCode(400).body("errors[0].field", equalTo("id"));
+        String nested = "{\"specversion\":\"1.0\",\"id\":\"e5\",\"type\":\"com.example.dup\",\"source\":\"urn:dup\","
+                + "\"data\":{\"rows\":[{\"n\":1,\"n\":2}]}}";
+        as(writer()).body(nested).post("/api/v1/events").then().statusCode(400)
+                .body("errors[0].field", equalTo("data.rows[0].n"));
         String huge = "{\"specversion\":\"1.0\",\"id\":\"e3\",\"type\":\"com.example.dup\",\"source\":\"urn:dup\","
                 + "\"data\":{\"rows\":1e400}}";
         as(writer()).body(huge).post("/api/v1/events").then().statusCode(400)

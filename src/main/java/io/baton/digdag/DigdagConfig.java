@@ -5,6 +5,7 @@ import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -15,6 +16,13 @@ import java.util.Map;
 public interface DigdagConfig {
 
     Map<String, Server> servers();
+
+    /**
+     * Teams whose writers may start and retry the workflows of a Digdag project, by project name:
+     * {@code baton.digdag.project-teams."game"=game,platform}. A project not listed is started and retried by admins
+     * only.
+     */
+    Map<String, List<String>> projectTeams();
 
     /**
      * Session list pages (100 sessions each, newest first) read to find a session by its time: Digdag has no look-up

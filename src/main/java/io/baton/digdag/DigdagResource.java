@@ -1,5 +1,6 @@
 package io.baton.digdag;
 
+import io.baton.audit.AuditLog;
 import io.baton.problem.Problem;
 import io.baton.problem.ProblemException;
 import io.baton.problem.StrictJson;
@@ -27,11 +28,13 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 
 /**
  * Status, start, retry and wait for a session of a workflow on any configured Digdag server. Any valid bearer token
- * may read; start and retry need {@code baton-writer} or {@code baton-admin}.
+ * may read; start and retry need a writer of a team the project is mapped to ({@code baton.digdag.project-teams}) or
+ * {@code baton-admin}, and are audited.
  */
 @Path("/api/v1/digdag/{server}/projects/{project}/workflows/{workflow}/sessions")
 @Produces(MediaType.APPLICATION_JSON)
@@ -60,6 +63,12 @@ public class DigdagResource {
 
     @Inject
     DigdagConfig config;
+
+    @Inject
+    Caller caller;
+
+    @Inject
+    AuditLog audit;
 
     @PathParam("server")
     String server;
@@ -113,9 +122,10 @@ public class DigdagResource {
     @APIResponse(responseCode = "201", description = "Started")
     @APIResponse(responseCode = "200", description = "The session already had an attempt; created is false")
     public Response start(@PathParam("sessionTime") String time, StartBody body) {
-        StartOutcome outcome = digdag.start(server, project, workflow, SessionTimeParam.parse(time),
-                body == null ? null : body.params());
-        return Response.status(outcome.created() ? 201 : 200).entity(outcome).build();
+        SessionTimeParam sessionTime = SessionTimeParam.parse(time);
+        requireStarter();
+        StartOutcome outcome = digdag.start(server, project, workflow, sessionTime, body == null ? null : body.params());
+        return audited(AuditLog.START, outcome);
     }
 
     @POST
@@ -134,8 +144,21 @@ public class DigdagResource {
         if (resume != null && !resume.equals("failed")) {
             throw ProblemException.invalid("resume", "must be failed, or absent to re-run everything");
         }
+        requireStarter();
         StartOutcome outcome = digdag.retry(server, project, workflow, sessionTime,
                 body == null ? null : body.params(), resume != null);
+        return audited(AuditLog.RETRY, outcome);
+    }
+
+    /** Starting or retrying acts on the project's team's work: a writer of a team the project is mapped to. */
+    private void requireStarter() {
+        caller.requireWriterOfAny(config.projectTeams().getOrDefault(project, List.of()),
+                "start or retry workflows of Digdag project '" + project + "'");
+    }
+
+    private Response audited(String action, StartOutcome outcome) {
+        audit.record(action, outcome.server() + "/" + outcome.project() + "/" + outcome.workflow(),
+                outcome.sessionTime(), "attempt " + outcome.attempt().id() + (outcome.created() ? "" : " (existed)"));
         return Response.status(outcome.created() ? 201 : 200).entity(outcome).build();
     }
 

@@ -1,11 +1,13 @@
 package io.baton.digdag;
 
+import io.baton.problem.InputLimits;
 import io.baton.problem.ProblemException;
 
 import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.regex.Pattern;
 
 /**
@@ -28,17 +30,30 @@ public final class SessionTimeParam {
 
     /** @throws ProblemException 400 naming {@code sessionTime} */
     public static SessionTimeParam parse(String raw) {
+        return parse(FIELD, raw);
+    }
+
+    /** @throws ProblemException 400 naming {@code field}, also for a time outside the years {@link InputLimits} allows */
+    public static SessionTimeParam parse(String field, String raw) {
         // A '+' of an offset that went through form decoding arrives as a space.
         String text = raw == null ? "" : raw.strip().replace(' ', '+');
+        SessionTimeParam parsed;
         try {
-            if (DATE.matcher(text).matches()) {
-                return new SessionTimeParam(LocalDate.parse(text), null);
-            }
-            return new SessionTimeParam(null, OffsetDateTime.parse(text));
+            parsed = DATE.matcher(text).matches() ? new SessionTimeParam(LocalDate.parse(text), null)
+                    : new SessionTimeParam(null, OffsetDateTime.parse(text));
         } catch (DateTimeException e) {
-            throw ProblemException.invalid(FIELD, "must be a date (2026-11-24) or a timestamp with an offset "
+            throw ProblemException.invalid(field, "must be a date (2026-11-24) or a timestamp with an offset "
                     + "(2026-11-24T00:00:00+09:00)");
         }
+        if (!InputLimits.inRange(parsed.withDatesIn(ZoneOffset.UTC))) {
+            throw ProblemException.invalid(field, InputLimits.outOfRange());
+        }
+        return parsed;
+    }
+
+    /** A timestamp as it was written, a date at its midnight in {@code zone}. */
+    public OffsetDateTime withDatesIn(ZoneId zone) {
+        return date != null ? date.atStartOfDay(zone).toOffsetDateTime() : timestamp;
     }
 
     /** The session time in the workflow's time zone, the way Digdag stores it. */

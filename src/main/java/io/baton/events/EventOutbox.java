@@ -26,7 +26,8 @@ public class EventOutbox {
     OutboxRelay relay;
 
     /**
-     * Adds the event unless one with the same id is already there.
+     * Adds the event unless one with the same source and id is already there (CloudEvents' identity: an external
+     * event cannot shadow one of Baton's).
      *
      * @return true when the event was new
      */
@@ -35,7 +36,7 @@ public class EventOutbox {
         int inserted = Panache.getEntityManager().createNativeQuery(
                         "INSERT INTO event_outbox (event_id, topic, record_key, type, source, subject, event_time, data) "
                                 + "VALUES (:id, :topic, :key, :type, :source, :subject, :time, :data) "
-                                + "ON CONFLICT (event_id) DO NOTHING")
+                                + "ON CONFLICT (source, event_id) DO NOTHING")
                 .setParameter("id", event.id())
                 .setParameter("topic", event.topic())
                 .setParameter("key", event.key())

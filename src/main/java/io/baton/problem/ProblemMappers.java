@@ -1,5 +1,6 @@
 package io.baton.problem;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -19,7 +20,10 @@ import org.hibernate.exception.ConstraintViolationException;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
+import java.lang.reflect.Field;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * Turns every exception that leaves a REST resource into {@code application/problem+json}: bad JSON and wrong types
@@ -85,13 +89,15 @@ public class ProblemMappers {
     private static Problem fromJson(JsonProcessingException e, UriInfo uri) {
         String field = e instanceof JsonMappingException mapping ? fieldPath(mapping) : "";
         String message;
-        if (e instanceof UnrecognizedPropertyException unknown) {
+        InputRejected rejected = rejection(e);
+        if (rejected != null) {
+            field = rejected.field();
+            message = rejected.reason();
+        } else if (e instanceof UnrecognizedPropertyException unknown) {
             field = field.isEmpty() ? unknown.getPropertyName() : field;
             message = "unknown field";
         } else if (e instanceof InvalidFormatException format && format.getTargetType().isEnum()) {
-            // Jackson lists the accepted JSON names at the end of its message.
-            String original = format.getOriginalMessage();
-            message = describe(format.getValue()) + " is not one of " + original.substring(original.lastIndexOf('['));
+            message = describe(format.getValue()) + " is not one of " + enumNames(format.getTargetType());
         } else if (e instanceof InvalidFormatException format) {
             message = "cannot read " + describe(format.getValue()) + " as " + typeName(format.getTargetType());
         } else if (e instanceof MismatchedInputException mismatched && mismatched.getTargetType() != null) {
@@ -101,6 +107,24 @@ public class ProblemMappers {
         }
         FieldError error = new FieldError(field.isEmpty() ? "body" : field, message);
         return ProblemException.invalid(List.of(error)).toProblem(path(uri));
+    }
+
+    /** The bound that failed, also when Jackson wrapped it on its way out of a field's deserializer. */
+    private static InputRejected rejection(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof InputRejected rejected) {
+                return rejected;
+            }
+        }
+        return null;
+    }
+
+    /** The JSON names of an enum's constants, e.g. {@code [all, any]}. */
+    private static String enumNames(Class<?> type) {
+        return Arrays.stream(type.getFields()).filter(Field::isEnumConstant)
+                .map(constant -> constant.isAnnotationPresent(JsonProperty.class)
+                        ? constant.getAnnotation(JsonProperty.class).value() : constant.getName())
+                .collect(Collectors.joining(", ", "[", "]"));
     }
 
     /** A JSON path such as {@code upstreams[1].digdag.server}. */

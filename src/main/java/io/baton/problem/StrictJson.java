@@ -13,18 +13,21 @@ import java.lang.reflect.Type;
 import java.util.function.BiFunction;
 
 /**
- * Reads a request body strictly: unknown fields, duplicate keys, trailing content and scalar coercion
- * ({@code "enabled": "yes"}, {@code "name": 12}) fail with the field's path. Put
+ * Reads a request body strictly: unknown fields, duplicate keys, trailing content, scalar coercion
+ * ({@code "enabled": "yes"}, {@code "name": 12}), enums given as numbers ({@code "match": 1}) and anything outside
+ * {@link InputLimits} (nesting, control characters, numbers; checked by {@link BoundedJsonParser}) fail with the
+ * field's path. Put
  * {@code @CustomDeserialization(StrictJson.class)} on a resource method. Baton's shared {@link ObjectMapper} stays
  * lenient because the Digdag client reads Digdag's responses with it.
  */
 public class StrictJson implements BiFunction<ObjectMapper, Type, ObjectReader> {
 
+    private static final BoundedJsonFactory PARSERS = new BoundedJsonFactory();
     private static volatile ObjectMapper strict;
 
     @Override
     public ObjectReader apply(ObjectMapper shared, Type type) {
-        return strictMapper(shared).readerFor(shared.constructType(type));
+        return strictMapper(shared).readerFor(shared.constructType(type)).with(PARSERS);
     }
 
     @SuppressWarnings("deprecation") // MapperFeature on a copy: the builder would lose Quarkus' customizations
@@ -36,6 +39,7 @@ public class StrictJson implements BiFunction<ObjectMapper, Type, ObjectReader> 
                     .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                     .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                     .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                    .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
                     .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
             mapper.coercionConfigFor(LogicalType.Textual)
                     .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)

@@ -271,7 +271,8 @@ public class RuleService {
     }
 
     private static ProblemException noSuchRule(String name) {
-        return ProblemException.notFound("no rule named '" + name + "'");
+        return new ProblemException(404, "Not Found", "no rule named '" + name + "'",
+                List.of(new FieldError("name", "no such rule")));
     }
 
     private Rule toRule(RuleEntity entity) {

@@ -4,13 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.baton.digdag.DigdagConfig;
 import io.baton.problem.FieldError;
+import io.baton.problem.InputLimits;
 import io.baton.problem.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import java.time.DateTimeException;
 import java.time.Duration;
-import java.time.Period;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -30,7 +30,6 @@ public class RuleValidator {
     /** Lower-case letters, digits and inner dashes, at most 63 characters (a DNS label). */
     static final Pattern SLUG = Pattern.compile("[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?");
     private static final Pattern HH_MM = Pattern.compile("([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?");
-    private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
     private static final int MAX_NAME = 255;
     private static final int MAX_TEXT = 2000;
 
@@ -53,11 +52,16 @@ public class RuleValidator {
         slug(errors, "team", rule.team());
         if (rule.description() != null && rule.description().length() > MAX_TEXT) {
             errors.add(new FieldError("description", "must be at most " + MAX_TEXT + " characters"));
+        } else if (rule.description() != null) {
+            String bad = InputLimits.badCharacters(rule.description(), true);
+            if (bad != null) {
+                errors.add(new FieldError("description", bad));
+            }
         }
         List<Upstream> upstreams = upstreams(errors, rule.upstreams());
         Correlation correlation = correlation(errors, rule.correlation());
         String window = rule.window() == null ? Rule.DEFAULT_WINDOW : rule.window();
-        Duration windowDuration = duration(errors, "window", window);
+        Duration windowDuration = InputLimits.duration(errors, "window", window);
         if (windowDuration != null && (windowDuration.isNegative() || windowDuration.isZero())) {
             errors.add(new FieldError("window", "must be positive"));
         }
@@ -119,7 +123,7 @@ public class RuleValidator {
             if (!condition.task().startsWith("+")) {
                 errors.add(new FieldError(field + ".task", "must be a task's full name such as '+etl+load'"));
             } else {
-                text(errors, field + ".task", condition.task(), MAX_TEXT);
+                InputLimits.text(errors, field + ".task", condition.task(), MAX_TEXT);
             }
         }
         return new DigdagCondition(condition.server(), condition.project(), condition.workflow(), condition.task(),
@@ -131,7 +135,7 @@ public class RuleValidator {
             errors.add(new FieldError(field + ".type", "must not contain whitespace"));
         }
         if (event.subject() != null) {
-            text(errors, field + ".subject", event.subject(), MAX_TEXT);
+            InputLimits.text(errors, field + ".subject", event.subject(), MAX_TEXT);
         }
         return event;
     }
@@ -160,7 +164,7 @@ public class RuleValidator {
         String zone = correlation.zone() == null ? "UTC" : correlation.zone();
         zone(errors, "correlation.zone", zone);
         if (correlation.upstreamEvery() != null) {
-            Duration every = duration(errors, "correlation.upstreamEvery", correlation.upstreamEvery());
+            Duration every = InputLimits.duration(errors, "correlation.upstreamEvery", correlation.upstreamEvery());
             if (by != CorrelateBy.SESSION_DATE) {
                 errors.add(new FieldError("correlation.upstreamEvery", "needs \"by\": \"session_date\""));
             } else if (every != null && (every.compareTo(Duration.ofMinutes(1)) < 0
@@ -200,6 +204,7 @@ public class RuleValidator {
         if (!params.isObject()) {
             errors.add(new FieldError("action.params", "must be a JSON object"));
         } else {
+            InputLimits.storedJson(errors, "action.params", params);
             Set<String> unknown = Placeholders.unknown(params);
             if (!unknown.isEmpty()) {
                 errors.add(new FieldError("action.params", "unknown placeholder(s) " + unknown + "; known: "
@@ -247,19 +252,7 @@ public class RuleValidator {
             errors.add(new FieldError(field, "is required"));
             return false;
         }
-        return text(errors, field, value, MAX_NAME);
-    }
-
-    private static boolean text(List<FieldError> errors, String field, String value, int maxLength) {
-        if (value.length() > maxLength) {
-            errors.add(new FieldError(field, "must be at most " + maxLength + " characters"));
-            return false;
-        }
-        if (CONTROL.matcher(value).find()) {
-            errors.add(new FieldError(field, "must not contain control characters"));
-            return false;
-        }
-        return true;
+        return InputLimits.text(errors, field, value, MAX_NAME);
     }
 
     private static void zone(List<FieldError> errors, String field, String zone) {
@@ -270,24 +263,11 @@ public class RuleValidator {
         }
     }
 
-    private static Duration duration(List<FieldError> errors, String field, String value) {
-        try {
-            return Duration.parse(value);
-        } catch (DateTimeException e) {
-            errors.add(new FieldError(field, "must be an ISO-8601 duration such as PT12H"));
-            return null;
-        }
-    }
-
     private static void shift(List<FieldError> errors, String field, String value) {
-        try {
-            if (Correlation.isTimeBased(value)) {
-                Duration.parse(value);
-            } else {
-                Period.parse(value);
-            }
-        } catch (DateTimeException e) {
-            errors.add(new FieldError(field, "must be an ISO-8601 period such as P1D or duration such as PT6H"));
+        if (Correlation.isTimeBased(value)) {
+            InputLimits.duration(errors, field, value);
+        } else {
+            InputLimits.period(errors, field, value);
         }
     }
 }

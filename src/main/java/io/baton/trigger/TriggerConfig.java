@@ -4,6 +4,8 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** How completion events become downstream attempts. */
@@ -18,6 +20,13 @@ public interface TriggerConfig {
      * Helm chart and the manifests set it to the pod name. Unset: dynamic membership.
      */
     Optional<String> instanceId();
+
+    /**
+     * Teams that own external event types: {@code baton.trigger.event-teams."sales.orders.loaded"=sales}; a key ending
+     * in {@code *} claims every type with that prefix. Only writers of an owning team (and admins) may publish a
+     * claimed type over REST; any writer may publish a type nobody claims.
+     */
+    Map<String, List<String>> eventTeams();
 
     /** Tries of a downstream start that fails with a transient error before it is recorded as failed. */
     @WithDefault("10")

@@ -47,7 +47,7 @@ public class TriggerOutcomes {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record TriggerData(String rule, String team, String correlationKey, String server, String project,
                               String workflow, String sessionTime, String outcome, String attemptId,
-                              String attemptUrl, boolean manual, OffsetDateTime upstreamFinishedAt,
+                              String attemptUrl, boolean manual, String requestedBy, OffsetDateTime upstreamFinishedAt,
                               OffsetDateTime startedAt, Long latencyMillis, String error) {
     }
 
@@ -71,7 +71,8 @@ public class TriggerOutcomes {
         TriggerData data = new TriggerData(run.ruleName, rule == null ? null : rule.team(), run.correlationKey,
                 rule == null ? null : rule.action().server(), rule == null ? null : rule.action().project(),
                 rule == null ? null : rule.action().workflow(), sessionTime, outcome, run.attemptId,
-                run.attemptUrl, run.manual, run.upstreamFinishedAt, run.startedAt, latency, run.lastError);
+                run.attemptUrl, run.manual, run.requestedBy, run.upstreamFinishedAt, run.startedAt, latency,
+                run.lastError);
         String id = "trigger/" + run.ruleName + "/" + run.downstreamSession + "/" + outcome;
         outbox.append(new BatonEvent(id, TRIGGER_TYPE_PREFIX + outcome, events.source(), run.ruleName, now(),
                 events.triggersTopic(), run.ruleName, data));

@@ -1,7 +1,10 @@
 package io.baton.trigger;
 
+import io.baton.problem.Problem;
+import io.baton.problem.StrictJson;
 import io.baton.rules.RuleService;
 import io.baton.security.Caller;
+import io.quarkus.resteasy.reactive.jackson.CustomDeserialization;
 import io.quarkus.security.Authenticated;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -15,6 +18,9 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 import java.util.List;
 import java.util.Map;
@@ -43,8 +49,8 @@ public class TriggerResource {
     public List<Explanation> runs(@PathParam("name") String name, @QueryParam("from") String from,
                                   @QueryParam("to") String to) {
         var rule = rules.get(name);
-        return triggers.runs(name, from == null ? null : TriggerService.sessionTime(rule, from),
-                to == null ? null : TriggerService.sessionTime(rule, to));
+        return triggers.runs(name, from == null ? null : TriggerService.sessionTime(rule, "from", from),
+                to == null ? null : TriggerService.sessionTime(rule, "to", to));
     }
 
     @GET
@@ -68,7 +74,15 @@ public class TriggerResource {
     @Path("events")
     @Consumes({MediaType.APPLICATION_JSON, "application/cloudevents+json"})
     @RolesAllowed({Caller.WRITER, Caller.ADMIN})
-    @Operation(summary = "Publish an external CloudEvent (structured JSON) for rules to wait on")
+    @CustomDeserialization(StrictJson.class)
+    @Operation(summary = "Publish an external CloudEvent (structured JSON) for rules to wait on; identified by source "
+            + "and id")
+    @APIResponse(responseCode = "202", description = "Accepted; it goes to the events topic")
+    @APIResponse(responseCode = "400", description = "Invalid event; one entry per bad field",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "403", description = "The type is claimed by another team, or the source is reserved "
+            + "(a Digdag server's or Baton's)",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response publish(ExternalEvents.CloudEvent event) {
         return Response.accepted(Map.of("id", externalEvents.accept(event))).build();
     }

@@ -1,6 +1,9 @@
 package io.baton.trigger;
 
+import io.baton.audit.AuditLog;
+import io.baton.digdag.SessionTimeParam;
 import io.baton.events.DigdagCompletion;
+import io.baton.problem.InputLimits;
 import io.baton.problem.ProblemException;
 import io.baton.rules.Rule;
 import io.baton.rules.RuleService;
@@ -13,9 +16,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;
-import java.time.LocalDate;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,6 +51,9 @@ public class TriggerService {
 
     @Inject
     MeterRegistry registry;
+
+    @Inject
+    AuditLog audit;
 
     private Counter consumed;
     private Counter matched;
@@ -134,17 +138,27 @@ public class TriggerService {
                 evaluation.lastFinishedAt(), false, null, Instant.now().plus(config.resumeAfter()));
     }
 
-    /** Fires a rule by hand for a session, through the same ledger: a session fires once, however it is asked. */
+    /**
+     * Fires a rule by hand for a session, through the same ledger: a session fires once, however it is asked. The
+     * session is checked before anything is written, and the caller is audited with the ledger row.
+     */
     public TriggerRun fire(String ruleName, String session, String requestedBy) {
         Rule rule = rules.get(ruleName);
         String key = keyOf(rule, session);
-        OffsetDateTime downstream = rule.correlation().downstreamSessionTime(sessionTime(rule, session));
+        OffsetDateTime downstream = rule.correlation().downstreamSessionTime(sessionTime(rule, "session", session));
+        if (!InputLimits.inRange(downstream)) {
+            throw ProblemException.invalid("session", "the rule's downstream session " + downstream + " "
+                    + InputLimits.outOfRange());
+        }
+        String downstreamSession = DigdagCompletion.formatSessionTime(downstream);
         long runId = QuarkusTransaction.requiringNew().call(() -> {
             TriggerCondition.lock(rule.name(), key);
-            return TriggerRun.open(rule.name(), key, DigdagCompletion.formatSessionTime(downstream), null, true, requestedBy,
+            long id = TriggerRun.open(rule.name(), key, downstreamSession, null, true, requestedBy,
                             Instant.now().plus(config.resumeAfter()))
                     .orElseThrow(() -> ProblemException.conflict("rule '" + ruleName + "' already fired for session "
                             + session, List.of()));
+            audit.record(AuditLog.FIRE, rule.name(), downstreamSession, "trigger run " + id);
+            return id;
         });
         starter.start(runId);
         return QuarkusTransaction.requiringNew().call(() -> TriggerRun.findById(runId));
@@ -196,7 +210,7 @@ public class TriggerService {
         }
         OffsetDateTime t;
         try {
-            t = sessionTime(rule, session);
+            t = sessionTime(rule, "session", session);
         } catch (RuntimeException unreadable) {
             return false;
         }
@@ -205,20 +219,14 @@ public class TriggerService {
 
     /** The correlation key of a session given as a date ({@code 2026-11-24}) or a timestamp with offset. */
     String keyOf(Rule rule, String session) {
-        return rule.correlation().key(sessionTime(rule, session));
+        return rule.correlation().key(sessionTime(rule, "session", session));
     }
 
-    /** A date is taken at 00:00 in the rule's correlation zone. */
-    static OffsetDateTime sessionTime(Rule rule, String session) {
+    /** A date is taken at 00:00 in the rule's correlation zone; {@code field} names the parameter in a 400. */
+    static OffsetDateTime sessionTime(Rule rule, String field, String session) {
         if (session == null || session.isBlank()) {
-            throw ProblemException.invalid("session", "required: a date such as 2026-11-24 or a timestamp with offset");
+            throw ProblemException.invalid(field, "required: a date such as 2026-11-24 or a timestamp with offset");
         }
-        try {
-            return session.length() == 10
-                    ? LocalDate.parse(session).atStartOfDay(rule.correlation().zoneId()).toOffsetDateTime()
-                    : OffsetDateTime.parse(session);
-        } catch (DateTimeParseException e) {
-            throw ProblemException.invalid("session", "not a date (2026-11-24) or a timestamp with offset: " + session);
-        }
+        return SessionTimeParam.parse(field, session).withDatesIn(rule.correlation().zoneId());
     }
 }

@@ -143,7 +143,7 @@ class BatonCliTest {
     @Test
     void startIsIdempotentAndRetryResumesWhatFailed() {
         String project = etlProject();
-        Run started = baton(TestTokens.writer("game"), "start", "-p", project, "-w", "etl", "-s", "2026-11-24",
+        Run started = baton(TestTokens.admin(), "start", "-p", project, "-w", "etl", "-s", "2026-11-24",
                 "--param", "region=jp");
         assertThat(started.exit()).as(started.err()).isZero();
         assertThat(started.json().path("created").asBoolean()).isTrue();
@@ -152,12 +152,12 @@ class BatonCliTest {
 
         // Global options after the subcommand work too.
         Run again = run("start", "-p", project, "-w", "etl", "-s", "2026-11-24", "--url",
-                baton.toString(), "--token", TestTokens.writer("game"));
+                baton.toString(), "--token", TestTokens.admin());
         assertThat(again.exit()).as(again.err()).isZero();
         assertThat(again.json().path("created").asBoolean()).isFalse();
         assertThat(again.json().path("attempt").path("id").asText()).isEqualTo(attempt);
 
-        Run refused = baton(TestTokens.writer("game"), "retry", "-p", project, "-w", "etl", "-s", "2026-11-24");
+        Run refused = baton(TestTokens.admin(), "retry", "-p", project, "-w", "etl", "-s", "2026-11-24");
         assertThat(refused.exit()).as("the attempt still runs").isEqualTo(BatonCli.ERROR);
         assertThat(refused.err()).contains("409").contains("still running");
         assertThat(baton(TestTokens.reader(), "start", "-p", project, "-w", "etl", "-s", "2026-11-25").exit())
@@ -165,7 +165,7 @@ class BatonCliTest {
 
         emulator.completeTask(attempt, "+etl+extract");
         emulator.failTask(attempt, "+etl+load", "boom");
-        Run retried = baton(TestTokens.writer("game"), "retry", "--resume-failed", "-p", project, "-w", "etl", "-s",
+        Run retried = baton(TestTokens.admin(), "retry", "--resume-failed", "-p", project, "-w", "etl", "-s",
                 "2026-11-24");
         assertThat(retried.exit()).as(retried.err()).isZero();
         assertThat(retried.json().path("attempt").path("index").asInt()).isEqualTo(2);

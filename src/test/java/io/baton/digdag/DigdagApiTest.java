@@ -135,7 +135,7 @@ class DigdagApiTest {
     @Test
     void startIsIdempotentAndTakesTheDateInTheWorkflowsTimeZone() {
         String project = etlProject(emulator);
-        Response first = as(TestTokens.writer("game")).body(Map.of("params", Map.of("region", "jp")))
+        Response first = as(TestTokens.admin()).body(Map.of("params", Map.of("region", "jp")))
                 .post(session(project, "2026-11-24") + ":start");
         first.then().statusCode(201)
                 .body("created", is(true))
@@ -145,7 +145,7 @@ class DigdagApiTest {
         String attempt = first.path("attempt.id");
         assertThat(emulator.attempt(attempt).params().get("region").asText()).isEqualTo("jp");
 
-        as(TestTokens.writer("game")).post(session(project, SESSION_TEXT) + ":start").then().statusCode(200)
+        as(TestTokens.admin()).post(session(project, SESSION_TEXT) + ":start").then().statusCode(200)
                 .body("created", is(false))
                 .body("attempt.id", equalTo(attempt));
 
@@ -182,7 +182,7 @@ class DigdagApiTest {
     @Test
     void startRejectsUnknownBodyFields() {
         String project = etlProject(emulator);
-        as(TestTokens.writer("game")).body(Map.of("param", Map.of())).post(session(project, "2026-11-24") + ":start")
+        as(TestTokens.admin()).body(Map.of("param", Map.of())).post(session(project, "2026-11-24") + ":start")
                 .then().statusCode(400).body("errors[0].field", equalTo("param"));
     }
 
@@ -191,16 +191,16 @@ class DigdagApiTest {
         String project = etlProject(emulator);
         String first = emulator.startAttempt(project, "etl", SESSION, Map.of("region", "jp"));
 
-        as(TestTokens.writer("game")).post(session(project, "2026-11-24") + ":retry").then().statusCode(409)
+        as(TestTokens.admin()).post(session(project, "2026-11-24") + ":retry").then().statusCode(409)
                 .contentType("application/problem+json")
                 .body("detail", containsString("still running"));
 
         emulator.completeTask(first, "+etl+extract");
         emulator.failTask(first, "+etl+load", "boom");
-        as(TestTokens.writer("game")).post(session(project, "2026-11-24") + ":retry?resume=everything").then()
+        as(TestTokens.admin()).post(session(project, "2026-11-24") + ":retry?resume=everything").then()
                 .statusCode(400).body("errors[0].field", equalTo("resume"));
 
-        Response resumed = as(TestTokens.writer("game")).post(session(project, "2026-11-24") + ":retry?resume=failed");
+        Response resumed = as(TestTokens.admin()).post(session(project, "2026-11-24") + ":retry?resume=failed");
         resumed.then().statusCode(201)
                 .body("created", is(true))
                 .body("attempt.index", is(2))
@@ -211,10 +211,10 @@ class DigdagApiTest {
         assertThat(emulator.runningTasks(second)).containsExactly("+etl+load");
 
         emulator.completeTask(second, "+etl+load");
-        as(TestTokens.writer("game")).post(session(project, "2026-11-24") + ":retry?resume=failed").then()
+        as(TestTokens.admin()).post(session(project, "2026-11-24") + ":retry?resume=failed").then()
                 .statusCode(409).body("errors[0].field", equalTo("resume"));
 
-        Response full = as(TestTokens.writer("game")).post(session(project, "2026-11-24") + ":retry");
+        Response full = as(TestTokens.admin()).post(session(project, "2026-11-24") + ":retry");
         full.then().statusCode(201).body("attempt.index", is(3));
         assertThat(emulator.runningTasks(full.path("attempt.id"))).containsExactly("+etl+extract");
         assertThat((String) full.path("attempt.retryAttemptName")).isNotEqualTo(resumed.path("attempt.retryAttemptName"));
@@ -232,7 +232,7 @@ class DigdagApiTest {
     @Test
     void retryOfASessionThatNeverStartedIsA404() {
         String project = etlProject(emulator);
-        as(TestTokens.writer("game")).post(session(project, "2026-11-24") + ":retry").then().statusCode(404)
+        as(TestTokens.admin()).post(session(project, "2026-11-24") + ":retry").then().statusCode(404)
                 .body("errors[0].field", equalTo("sessionTime"));
     }
 }

@@ -14,7 +14,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The recorded answers of a real Digdag server against the client's models and the corrected API description:
+ * The recorded answers of a real Digdag server against the client's models and the project's API contract:
  * every sample parses, maps back to the same JSON (so no field is lost and the formats round-trip), and validates.
  */
 class DigdagSamplesTest {
@@ -43,7 +43,7 @@ class DigdagSamplesTest {
             "62-get-attempts-include_retried-1", "include_retried=1 is no boolean; Digdag reads it as false");
 
     @Test
-    void everySampleExchangeValidatesAgainstTheCorrectedSpec() {
+    void everySampleExchangeValidatesAgainstTheContract() {
         DigdagApiContract contract = DigdagApiContract.answersOnly();
         for (DigdagSamples.Sample sample : DigdagSamples.all()) {
             if (sample.endpoint().isEmpty()) {

@@ -12,8 +12,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -126,13 +124,13 @@ public final class DigdagApiContract implements ExchangeCheck {
                 .toList();
     }
 
-    /** The contract file: from the test classpath, else from the repository's test resources. */
+    /** The contract file, from the test classpath. */
     static String spec() {
-        try (InputStream onClasspath = DigdagApiContract.class.getClassLoader().getResourceAsStream(SPEC)) {
-            if (onClasspath != null) {
-                return new String(onClasspath.readAllBytes(), StandardCharsets.UTF_8);
+        try (InputStream spec = DigdagApiContract.class.getClassLoader().getResourceAsStream(SPEC)) {
+            if (spec == null) {
+                throw new IllegalStateException("no " + SPEC + " on the test classpath (src/test/resources)");
             }
-            return Files.readString(Path.of("src/test/resources").resolve(SPEC));
+            return new String(spec.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read Baton's Digdag API contract " + SPEC, e);
         }

@@ -12,7 +12,7 @@ import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The corrected API description is strict enough to catch what a wrong emulator or client would send. */
+/** The project's Digdag API contract (digdag-api.yaml) is strict enough to catch a wrong emulator or client. */
 class DigdagApiContractTest {
 
     private static final ObjectMapper MAPPER = DigdagJson.mapper();

@@ -17,12 +17,11 @@ import java.util.stream.Stream;
 
 /**
  * The responses a real Digdag server gave, recorded in {@code src/test/resources/digdag-api/samples} (see the README
- * there). Read from the test classpath, or from that folder when the classpath has no copy.
+ * there), read from the test classpath.
  */
 public final class DigdagSamples {
 
-    /** Where the samples live in the repository. */
-    static final Path SOURCE_DIR = Path.of("src/test/resources/digdag-api/samples");
+    private static final String DIR = "digdag-api/samples";
 
     /**
      * One recorded exchange: {@code NN-name.txt} (method, URL, request body, status) and {@code NN-name.json}.
@@ -76,17 +75,17 @@ public final class DigdagSamples {
                 .toList();
     }
 
-    /** The samples folder: the copy on the test classpath, else the repository's own. */
+    /** The samples folder on the test classpath (target/test-classes in a build). */
     static Path dir() {
-        URL onClasspath = DigdagSamples.class.getClassLoader().getResource("digdag-api/samples");
-        if (onClasspath != null && "file".equals(onClasspath.getProtocol())) {
-            try {
-                return Path.of(onClasspath.toURI());
-            } catch (URISyntaxException e) {
-                throw new IllegalStateException(e);
-            }
+        URL dir = DigdagSamples.class.getClassLoader().getResource(DIR);
+        if (dir == null || !"file".equals(dir.getProtocol())) {
+            throw new IllegalStateException("no folder " + DIR + " on the test classpath (src/test/resources): " + dir);
         }
-        return SOURCE_DIR;
+        try {
+            return Path.of(dir.toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static Sample sample(String name, String description, String body) {

@@ -159,7 +159,7 @@ class EmulatorContractTest {
     }
 
     @Test
-    void everyAnswerValidatesAgainstTheCorrectedSpec() {
+    void everyAnswerValidatesAgainstTheContract() {
         assertThat(EXCHANGES).hasSizeGreaterThan(50);
         assertThat(PROBLEMS).isEmpty();
     }

@@ -154,8 +154,10 @@ class TriggerEngineTest {
             assertThat(started.get(0).params().get("date").asText()).isEqualTo("2026-11-24");
             assertThat(started.get(0).params().get("rule").asText()).isEqualTo(rule);
 
+            // Digdag is called outside any transaction, so the attempt can be seen a moment before the run is recorded.
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> explain(rule, "2026-11-24").path("status").asText().equals("started"));
             JsonNode explanation = explain(rule, "2026-11-24");
-            assertThat(explanation.path("status").asText()).isEqualTo("started");
             assertThat(explanation.path("run").path("attemptId").asText()).isEqualTo(started.get(0).id());
             as(TestTokens.reader()).get("/api/v1/rules/" + rule + "/runs?from=2026-11-24&to=2026-11-25").then()
                     .statusCode(200).body("size()", equalTo(1)).body("[0].run.attemptId", equalTo(started.get(0).id()));
@@ -244,7 +246,8 @@ class TriggerEngineTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> !attempts(world.bi(), "daily_report").isEmpty());
         assertThat(attempts(world.bi(), "daily_report")).singleElement()
                 .extracting(Attempt::sessionTime).isEqualTo(OffsetDateTime.parse("2026-11-20T00:00:00+09:00"));
-        assertThat(explain(name, "2026-11-20").path("status").asText()).isEqualTo("started");
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(explain(name, "2026-11-20").path("status").asText()).isEqualTo("started"));
 
         Map<String, Object> bad = new HashMap<>(event);
         bad.remove("type");
@@ -309,7 +312,9 @@ class TriggerEngineTest {
         assertThat(resumed.retryAttemptName()).startsWith("baton-run-");
         // Resuming copies the task that had succeeded, and runs only the failed one again.
         assertThat(emulator.tasks(resumed.id())).anyMatch(t -> t.fullName().equals("+daily_report+build") && t.state().equals("success"));
-        assertThat(explain(name, "2026-12-01").path("status").asText()).isEqualTo("retried");
+        // Digdag is called outside any transaction, so the attempt can be seen a moment before the run is recorded.
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(explain(name, "2026-12-01").path("status").asText()).isEqualTo("retried"));
     }
 
     @Test

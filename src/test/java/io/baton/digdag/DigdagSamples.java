@@ -39,13 +39,22 @@ public final class DigdagSamples {
         try (Stream<Path> files = Files.list(dir)) {
             for (Path json : files.filter(f -> f.getFileName().toString().matches("\\d\\d-.*\\.json")).sorted()
                     .toList()) {
-                String name = json.getFileName().toString().replace(".json", "");
-                samples.add(sample(name, Files.readString(dir.resolve(name + ".txt")), Files.readString(json)));
+                samples.add(named(json.getFileName().toString().replace(".json", "")));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return samples;
+    }
+
+    /** One sample by its file name without extension, e.g. {@code 163-get-attempt-tasks-retry-group-during}. */
+    public static Sample named(String name) {
+        Path dir = DigdagApiContract.API_DIR.resolve("samples");
+        try {
+            return sample(name, Files.readString(dir.resolve(name + ".txt")), Files.readString(dir.resolve(name + ".json")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Samples of one Baton endpoint and status. */

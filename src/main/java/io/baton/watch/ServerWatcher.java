@@ -345,7 +345,7 @@ class ServerWatcher {
                 }
                 changed = true;
                 if (task.isDone()) {
-                    completions.add(completion(f.attempt, task, isCopy(f.attempt, task) ? copiedFrom(f, task) : null));
+                    completions.add(completion(f.attempt, task, task.isCopiedInto(f.attempt) ? copiedFrom(f, task) : null));
                 }
             }
             if (changed) {
@@ -422,16 +422,6 @@ class ServerWatcher {
                 task == null ? attempt.finishedAt() : task.updatedAt(),
                 client.baseUrl() + "/attempts/" + attempt.id(),
                 task == null ? null : errorMessage(task), copiedFrom);
-    }
-
-    /**
-     * A task a resumed attempt copied from an earlier one, as already successful: it never started in this attempt
-     * and was last updated no later than the attempt was created (Digdag keeps the original's time; seconds only, so
-     * a resume in the same second as the old finish gives equal times).
-     */
-    static boolean isCopy(Attempt attempt, Task task) {
-        return attempt.index() > 1 && !task.isGroup() && Task.SUCCESS.equals(task.state()) && task.startedAt() == null
-                && task.updatedAt() != null && attempt.createdAt() != null && !task.updatedAt().isAfter(attempt.createdAt());
     }
 
     /**

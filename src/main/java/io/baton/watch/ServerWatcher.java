@@ -232,9 +232,11 @@ class ServerWatcher {
          * hence their event ids, so the outbox drops them as already sent); older ones are the baseline.
          */
         private void restarted(String reason) {
-            restartListener.restarted(reason + "; " + followed.size() + " attempts followed there are dropped");
+            Instant reportSince = highWaterAt == null || highWaterAt.isBefore(cutoff) ? cutoff : highWaterAt;
+            restartListener.restarted(reason + "; the " + followed.size() + " attempts followed there are dropped, "
+                    + "attempts created since " + reportSince + " are reported as new");
             restartedAt = now;
-            baseline(highWaterAt == null || highWaterAt.isBefore(cutoff) ? cutoff : highWaterAt);
+            baseline(reportSince);
         }
 
         /**

@@ -117,8 +117,7 @@ public class WatchService {
             watchers.put(name, new ServerWatcher(client, config, rulesOrWaits, completion -> publish(client, completion),
                     reason -> {
                         LOG.warnf("the attempt ids of Digdag server %s started again (restarted on an empty database, "
-                                + "rebuilt, restored, or its URL points at another server): %s. Watching it from "
-                                + "its newest attempt known before", name, reason);
+                                + "rebuilt, restored, or its URL points at another server): %s", name, reason);
                         restarts.increment();
                     }, mapper));
             registry.gauge("baton.watch.followed.attempts", Tags.of("server", name), watchers.get(name),

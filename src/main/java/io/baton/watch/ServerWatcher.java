@@ -152,18 +152,20 @@ class ServerWatcher {
             Map<Long, Attempt> listed = readAttemptPages();
             // Attempts older than the pages read this cycle: their status is read one by one, at the idle pace.
             Map<Long, Attempt> readAlone = new TreeMap<>();
+            Long gone = null;
             for (Followed f : followed.values()) {
                 if (!listed.containsKey(f.attemptId) && due(f.lastStatusRead, config.idleInterval())) {
                     f.lastStatusRead = now;
                     try {
                         readAlone.put(f.attemptId, client.attempt(String.valueOf(f.attemptId)));
-                    } catch (DigdagNotFoundException gone) {
-                        restarted("attempt " + f.attemptId + " that was running is gone");
-                        return;
+                    } catch (DigdagNotFoundException e) {
+                        gone = f.attemptId;
+                        break;
                     }
                 }
             }
-            String restart = restartSign(listed, readAlone);
+            String restart = gone != null ? "attempt " + gone + ", followed while it ran, is gone"
+                    : restartSign(listed, readAlone);
             if (restart != null) {
                 restarted(restart);
                 return;

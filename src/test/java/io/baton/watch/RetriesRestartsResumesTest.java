@@ -148,10 +148,33 @@ class RetriesRestartsResumesTest {
             assertThat(downstreamAttempts).extracting(a -> a.sessionTime().toLocalDate().toString())
                     .containsExactly("2026-12-01");
             given().get("/q/health/ready").then().statusCode(200).body(containsString(SERVER + ".restarted"));
-            Counter restarts = registry.find("baton.watch.server.restarts").tag("server", SERVER).counter();
-            assertThat(restarts).isNotNull();
-            assertThat(restarts.count()).isGreaterThanOrEqualTo(1);
+            assertThat(restarts()).isGreaterThanOrEqualTo(1);
             downstreamAttempts.forEach(a -> emulator.completeAll(a.id()));
+        }
+    }
+
+    /** Emptied without restarting its ids: only the followed attempt that is gone (404) tells. */
+    @Test
+    void aServerWhoseRunningAttemptVanishedIsRebaselinedAndPublishesNothingTwice() {
+        String project = unique("vanish");
+        emulator.project(project).workflow("etl", sequence(task("extract"), task("load")));
+        double restartsBefore = restarts();
+        try (KafkaTestConsumer consumer = new KafkaTestConsumer(events.topic())) {
+            String vanished = emulator.startAttempt(project, "etl", SESSION, Map.of());
+            awaitFollowed(vanished);
+            emulator.clear();
+            emulator.project(project).workflow("etl", sequence(task("extract"), task("load")));
+            String next = emulator.startAttempt(project, "etl", SESSION.plusDays(2), Map.of());
+            emulator.completeAll(next);
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> restarts() > restartsBefore);
+            List<ConsumerRecord<String, String>> records = eventsOf(consumer, project, "etl",
+                    "io.baton.digdag.attempt.succeeded");
+            assertThat(records).extracting(r -> data(r).get("attemptId").asText()).containsOnly(next);
+            assertThat(records).hasSize(emulator.tasks(next).size() + 1);
+            assertThat(records).extracting(r -> header(r, "ce_id")).doesNotHaveDuplicates();
+            assertThat(QuarkusTransaction.requiringNew().call(() -> WatchedAttempt.count(
+                    "server = ?1 and attemptId = ?2", SERVER, Long.parseLong(vanished)))).isZero();
         }
     }
 
@@ -225,6 +248,11 @@ class RetriesRestartsResumesTest {
     private static OffsetDateTime lastChange(String attemptId) {
         return QuarkusTransaction.requiringNew().call(() -> WatchedAttempt.<WatchedAttempt>find(
                 "server = ?1 and attemptId = ?2", SERVER, Long.parseLong(attemptId)).singleResult().lastChangeAt);
+    }
+
+    private double restarts() {
+        Counter restarts = registry.find("baton.watch.server.restarts").tag("server", SERVER).counter();
+        return restarts == null ? 0 : restarts.count();
     }
 
     private long cycles() {

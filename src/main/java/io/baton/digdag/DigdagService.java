@@ -99,7 +99,8 @@ public class DigdagService {
         Attempt attempt = target.client().attempt(attemptId);
         Task task = target.client().tasks(attemptId).stream()
                 .filter(t -> t.fullName().equals(fullName))
-                .findFirst()
+                // A retried group lists every child again under the same name; the highest id is the current copy.
+                .reduce((earlier, later) -> later)
                 .orElseThrow(() -> missing("task", "no task '" + fullName + "' in attempt " + attemptId + " of "
                         + target.describe(attempt.sessionTime())));
         String error = task.error() != null && task.error().hasNonNull("message")

@@ -42,6 +42,16 @@ public record Task(String id, String fullName, String parentId, JsonNode config,
         return DONE_STATES.contains(state);
     }
 
+    /**
+     * Whether a resumed attempt copied this task from an earlier attempt as already successful, rather than ran it:
+     * it never started in this attempt and was last updated no later than the attempt was created (Digdag keeps the
+     * original's time; seconds only, so a resume in the same second as the old finish gives equal times).
+     */
+    public boolean isCopiedInto(Attempt attempt) {
+        return attempt.index() > 1 && !isGroup && SUCCESS.equals(state) && startedAt == null && updatedAt != null
+                && attempt.createdAt() != null && !updatedAt.isAfter(attempt.createdAt());
+    }
+
     @JsonIgnore
     public TaskName name() {
         return TaskName.parse(fullName);

@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.baton.digdag.Attempt;
 import io.baton.digdag.DigdagEndpoint;
 import io.baton.digdag.DigdagJson;
+import io.baton.digdag.Resume;
 import io.baton.digdag.Task;
 import org.jboss.logging.Logger;
 
@@ -135,6 +136,21 @@ public final class DigdagEmulator implements AutoCloseable {
         return started.attempt().id();
     }
 
+    /**
+     * Starts a retry of a failed attempt's session that copies what succeeded and runs the rest, as {@code PUT
+     * /api/attempts} with {@code resume: {mode: failed}} does.
+     */
+    public String resumeFailed(String attemptId, String retryAttemptName) {
+        Attempt failed = attempt(attemptId);
+        EmulatorState.Started started = state.start(Long.parseLong(failed.workflow().id()), failed.sessionTime(),
+                mapper.createObjectNode(), retryAttemptName, Resume.failed(attemptId));
+        if (!started.created()) {
+            throw new IllegalStateException("the session already has attempt " + started.attempt().id() + " named "
+                    + retryAttemptName);
+        }
+        return started.attempt().id();
+    }
+
     /** Ends a running task successfully (canceled if its attempt is being killed); its successors start. */
     public void completeTask(String attemptId, String fullName) {
         state.finishTask(EmulatorState.parseId(attemptId), fullName, null);
@@ -206,6 +222,14 @@ public final class DigdagEmulator implements AutoCloseable {
     /** Forgets every project, workflow, session and attempt. Ids keep counting up. */
     public void clear() {
         state.clear();
+    }
+
+    /**
+     * Forgets every project, workflow, session and attempt, and counts ids from 1 again: what Digdag does when it is
+     * restarted on its in-memory database (or a server is rebuilt). Request counts, faults and the clock stay.
+     */
+    public void restart() {
+        state.restart();
     }
 
     // ---- observation and faults

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Random;
 import java.util.Set;
@@ -37,7 +38,9 @@ import static io.baton.digdag.Task.BLOCKED;
 import static io.baton.digdag.Task.CANCELED;
 import static io.baton.digdag.Task.ERROR;
 import static io.baton.digdag.Task.GROUP_ERROR;
+import static io.baton.digdag.Task.GROUP_RETRY_WAITING;
 import static io.baton.digdag.Task.PLANNED;
+import static io.baton.digdag.Task.RETRY_WAITING;
 import static io.baton.digdag.Task.RUNNING;
 import static io.baton.digdag.Task.SUCCESS;
 
@@ -49,6 +52,9 @@ final class EmulatorState {
 
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     private static final String FAILURE_ALERT = "^failure-alert";
+    private static final String ERROR_HANDLER = "^error";
+    /** States of a task that may still change without anyone starting it: its group must wait for it. */
+    private static final Set<String> ACTIVE = Set.of(RUNNING, PLANNED, RETRY_WAITING, GROUP_RETRY_WAITING);
 
     private final EmulatorClock clock;
     private final Random md5s = new Random(7);
@@ -69,6 +75,8 @@ final class EmulatorState {
     /** While the automatic drive finishes a task, the time it was due: successors start then, not at the tick. */
     private Instant eventTime;
     private final PriorityQueue<Due> due = new PriorityQueue<>(Comparator.comparing(Due::at));
+    /** Tasks and groups waiting to be retried, by {@code retryAt}. */
+    private final PriorityQueue<Due> retries = new PriorityQueue<>(Comparator.comparing(Due::at));
 
     EmulatorState(EmulatorClock clock) {
         this.clock = clock;
@@ -278,6 +286,12 @@ final class EmulatorState {
         Attempt before = view(attempt);
         attempt.cancelRequested = true;
         attempt.tasks.stream().filter(t -> !t.isDone()).forEach(t -> t.cancelRequested = true);
+        attempt.tasks.stream().filter(t -> RETRY_WAITING.equals(t.state) || GROUP_RETRY_WAITING.equals(t.state))
+                .forEach(t -> {
+                    t.state = CANCELED;
+                    t.retryAt = null;
+                    t.updatedAt = now();
+                });
         progress(attempt);
         return before;
     }
@@ -319,6 +333,15 @@ final class EmulatorState {
     /** Finishes the automatic drive's tasks whose time has come. */
     synchronized void tick() {
         Instant now = clock.instant();
+        while (!retries.isEmpty() && !retries.peek().at.isAfter(now)) {
+            Due next = retries.poll();
+            eventTime = next.at;
+            try {
+                retry(next.attempt, next.task);
+            } finally {
+                eventTime = null;
+            }
+        }
         while (!due.isEmpty() && !due.peek().at.isAfter(now)) {
             Due next = due.poll();
             if (RUNNING.equals(next.task.state)) {
@@ -340,35 +363,86 @@ final class EmulatorState {
         sessions.clear();
         attempts.clear();
         due.clear();
+        retries.clear();
+    }
+
+    /** Forgets everything and counts every id from 1 again, as Digdag restarted on its in-memory database does. */
+    synchronized void restart() {
+        clear();
+        projectSeq = 0;
+        workflowSeq = 0;
+        sessionSeq = 0;
+        attemptSeq = 0;
+        taskSeq = 0;
     }
 
     // ---- the state machine
 
     private Tsk addTask(Att attempt, Tsk parent, TaskSpec spec, String parentName) {
-        Tsk task = new Tsk(++taskSeq, parentName + "+" + spec.name(), parent, spec.config(), spec.isGroup(),
+        Tsk task = new Tsk(++taskSeq, parentName + "+" + spec.name(), parent, spec, spec.config(), spec.isGroup(),
                 spec.duration(), now());
         attempt.add(task);
+        addChildren(attempt, task);
+        return task;
+    }
+
+    /** Adds a copy of every child of the group's spec: first when the group is made, again when it is retried. */
+    private void addChildren(Att attempt, Tsk group) {
+        group.children.clear();
         Tsk previous = null;
-        for (TaskSpec childSpec : spec.children()) {
-            Tsk child = addTask(attempt, task, childSpec, task.fullName);
-            task.children.add(child);
-            if (previous != null && spec.kind() == TaskSpec.Kind.GROUP) {
+        for (TaskSpec childSpec : group.spec.children()) {
+            Tsk child = addTask(attempt, group, childSpec, group.fullName);
+            group.children.add(child);
+            if (previous != null && group.spec.kind() == TaskSpec.Kind.GROUP) {
                 child.upstreams.add(previous);
             }
             previous = child;
         }
-        return task;
     }
 
     private void finish(Att attempt, Tsk task, String errorMessage) {
         task.endedExactlyAt = instant();
         task.updatedAt = now();
-        if (errorMessage != null) {
+        Optional<Duration> retry = task.retryPolicy.waitBeforeRetry(task.retryCount);
+        if (errorMessage != null && !task.cancelRequested && retry.isPresent()) {
+            waitForRetry(attempt, task, RETRY_WAITING, retry.get());
+        } else if (errorMessage != null) {
             task.state = ERROR;
             task.error = JSON.objectNode().put("message", errorMessage)
                     .put("stacktrace", "io.baton.emulator.DigdagEmulator (emulated failure)");
         } else {
             task.state = task.cancelRequested ? CANCELED : SUCCESS;
+        }
+        progress(attempt);
+    }
+
+    /** {@code _retry}: the task (or group) counts the retry and waits until {@code retryAt}, at least one tick. */
+    private void waitForRetry(Att attempt, Tsk task, String waitingState, Duration wait) {
+        task.retryCount++;
+        task.state = waitingState;
+        task.updatedAt = now();
+        task.retryAt = now().plus(wait);
+        retries.add(new Due(instant().plus(wait), attempt, task, false));
+    }
+
+    /**
+     * The wait of a {@code _retry} is over: an operator task runs again under its own id (keeping its first
+     * {@code startedAt}); a group gets a new copy of every child, the first copies keep their states for good.
+     */
+    private void retry(Att attempt, Tsk task) {
+        if (!RETRY_WAITING.equals(task.state) && !GROUP_RETRY_WAITING.equals(task.state)) {
+            return; // canceled by a kill meanwhile
+        }
+        task.retryAt = null;
+        task.updatedAt = now();
+        if (task.group) {
+            task.state = PLANNED;
+            addChildren(attempt, task);
+        } else {
+            task.state = RUNNING;
+            if (auto != null) {
+                schedule(attempt, task);
+            }
         }
         progress(attempt);
     }
@@ -384,7 +458,8 @@ final class EmulatorState {
             changed = false;
             for (int i = 0; i < attempt.tasks.size(); i++) {
                 Tsk group = attempt.tasks.get(i);
-                if (!group.group || !PLANNED.equals(group.state)) {
+                // Groups, and operators whose generated children run (for_each>), are planned meanwhile.
+                if (!(group.group || !group.children.isEmpty()) || !PLANNED.equals(group.state)) {
                     continue;
                 }
                 for (Tsk child : group.children) {
@@ -394,7 +469,7 @@ final class EmulatorState {
                         changed = true;
                     }
                 }
-                if (group.children.stream().noneMatch(c -> RUNNING.equals(c.state) || PLANNED.equals(c.state))) {
+                if (group.children.stream().noneMatch(c -> ACTIVE.contains(c.state))) {
                     close(attempt, group);
                     changed = true;
                 }
@@ -412,6 +487,10 @@ final class EmulatorState {
         task.updatedAt = now();
         if (task.group) {
             task.state = PLANNED;
+        } else if (task.config.has("for_each>")) {
+            task.state = PLANNED;
+            task.startedAt = task.updatedAt;
+            addForEachGroup(attempt, task);
         } else {
             task.state = RUNNING;
             task.startedAt = task.updatedAt;
@@ -421,11 +500,31 @@ final class EmulatorState {
         }
     }
 
+    /**
+     * Closes a group none of whose children can still run. A failed group with {@code _retry} left waits for its
+     * retry instead; a failed root first adds {@code ^failure-alert} and, with {@code _error}, runs {@code ^error}.
+     */
     private void close(Att attempt, Tsk group) {
         Set<String> states = Set.copyOf(group.children.stream().map(c -> c.state).toList());
+        Optional<Duration> retry = group.retryPolicy.waitBeforeRetry(group.retryCount);
         if (states.contains(ERROR) || states.contains(GROUP_ERROR)) {
+            if (!attempt.cancelRequested && retry.isPresent()) {
+                if (retry.get().isZero()) {
+                    // Without an interval Digdag adds the new copies at once; the group stays planned.
+                    group.retryCount++;
+                    group.updatedAt = now();
+                    addChildren(attempt, group);
+                } else {
+                    waitForRetry(attempt, group, GROUP_RETRY_WAITING, retry.get());
+                }
+                return;
+            }
             if (group.parent == null && group.children.stream().noneMatch(c -> c.fullName.endsWith(FAILURE_ALERT))) {
                 addFailureAlert(attempt, group);
+                if (group.config.has("_error")) {
+                    addErrorHandler(attempt, group);
+                    return;
+                }
             }
             group.state = GROUP_ERROR;
         } else if (states.isEmpty() || Set.of(SUCCESS).equals(states)) {
@@ -439,11 +538,42 @@ final class EmulatorState {
     /** Digdag adds this notification task to the root of every failed attempt. */
     private void addFailureAlert(Att attempt, Tsk root) {
         ObjectNode config = JSON.objectNode().put("_type", "notify").put("_command", "Workflow session attempt failed");
-        Tsk alert = new Tsk(++taskSeq, root.fullName + FAILURE_ALERT, root, config, false, null, now());
+        Tsk alert = addGenerated(attempt, root, root.fullName + FAILURE_ALERT, config, false);
         alert.state = SUCCESS;
         alert.startedAt = alert.updatedAt;
-        attempt.add(alert);
-        root.children.add(alert);
+    }
+
+    /** The root's {@code _error} runs as {@code ^error} once the attempt has failed; the root waits for it. */
+    private void addErrorHandler(Att attempt, Tsk root) {
+        ObjectNode config = ((ObjectNode) root.config.get("_error")).deepCopy();
+        begin(attempt, addGenerated(attempt, root, root.fullName + ERROR_HANDLER, config, false));
+    }
+
+    /** {@code for_each>}: the group {@code ^sub} with one task per value, one after another, each exporting it. */
+    private void addForEachGroup(Att attempt, Tsk loop) {
+        Tsk sub = addGenerated(attempt, loop, loop.fullName + "^sub", JSON.objectNode(), true);
+        sub.state = PLANNED;
+        Map.Entry<String, JsonNode> variable = loop.config.get("for_each>").fields().next();
+        Tsk previous = null;
+        for (int i = 0; i < variable.getValue().size(); i++) {
+            String value = variable.getValue().get(i).asText();
+            ObjectNode config = ((ObjectNode) loop.config.path("_do")).deepCopy();
+            config.putObject("_export").put(variable.getKey(), value);
+            Tsk child = addGenerated(attempt, sub, sub.fullName + "+for-0=" + variable.getKey() + "=" + i + "=" + value,
+                    config, false);
+            if (previous != null) {
+                child.upstreams.add(previous);
+            }
+            previous = child;
+        }
+    }
+
+    /** A task Digdag adds while the attempt runs: a higher id, a {@code ^} name, no spec of the workflow's. */
+    private Tsk addGenerated(Att attempt, Tsk parent, String fullName, ObjectNode config, boolean group) {
+        Tsk task = new Tsk(++taskSeq, fullName, parent, null, config, group, null, now());
+        attempt.add(task);
+        parent.children.add(task);
+        return task;
     }
 
     private void schedule(Att attempt, Tsk task) {
@@ -539,9 +669,13 @@ final class EmulatorState {
     }
 
     private Task view(Tsk t) {
+        ObjectNode stateParams = JSON.objectNode();
+        if (t.retryCount > 0) {
+            stateParams.put("retry_count", t.retryCount);
+        }
         return new Task(id(t.id), t.fullName, t.parent == null ? null : id(t.parent.id), t.config.deepCopy(),
                 t.upstreams.stream().map(u -> id(u.id)).toList(), t.state, t.cancelRequested, JSON.objectNode(),
-                JSON.objectNode(), JSON.objectNode(), t.updatedAt, null, t.startedAt, t.error.deepCopy(), t.group);
+                JSON.objectNode(), stateParams, t.updatedAt, t.retryAt, t.startedAt, t.error.deepCopy(), t.group);
     }
 
     private static String id(long id) {
@@ -639,7 +773,10 @@ final class EmulatorState {
         final long id;
         final String fullName;
         final Tsk parent;
+        /** The workflow's definition of the task; null for tasks Digdag generates ({@code ^} names). */
+        final TaskSpec spec;
         final JsonNode config;
+        final RetryPolicy retryPolicy;
         final boolean group;
         final Duration duration;
         final List<Tsk> upstreams = new ArrayList<>();
@@ -648,15 +785,19 @@ final class EmulatorState {
         boolean cancelRequested;
         Instant updatedAt;
         Instant startedAt;
+        Instant retryAt;
+        int retryCount;
         Instant endedExactlyAt;
         JsonNode error = JSON.objectNode();
 
-        Tsk(long id, String fullName, Tsk parent, JsonNode config, boolean group, Duration duration,
+        Tsk(long id, String fullName, Tsk parent, TaskSpec spec, JsonNode config, boolean group, Duration duration,
             Instant updatedAt) {
             this.id = id;
             this.fullName = fullName;
             this.parent = parent;
+            this.spec = spec;
             this.config = config;
+            this.retryPolicy = RetryPolicy.of(config.get("_retry"));
             this.group = group;
             this.duration = duration;
             this.updatedAt = updatedAt;

@@ -1,5 +1,6 @@
 package io.baton.emulator;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -8,7 +9,8 @@ import java.util.List;
 
 /**
  * One task of an emulated workflow: an operator task, or a group whose children run one after another or, for
- * {@link #parallel}, all at once ({@code _parallel: true}).
+ * {@link #parallel}, all at once ({@code _parallel: true}). {@link #forEach} is the {@code for_each>} operator, which
+ * adds a generated {@code ^sub} group of one task per value when it runs; {@link #withRetry} adds {@code _retry}.
  *
  * @param duration how long the task runs under the automatic drive; null for the drive's default
  */
@@ -37,6 +39,18 @@ public record TaskSpec(String name, Kind kind, ObjectNode config, List<TaskSpec>
         return new TaskSpec(name, Kind.OPERATOR, config.deepCopy(), List.of(), null);
     }
 
+    /**
+     * The {@code for_each>} operator over one variable: when it runs, Digdag adds the group {@code +name^sub} with
+     * the tasks {@code +for-0=variable=i=value}, run one after another, each an {@code echo>} exporting its value.
+     */
+    public static TaskSpec forEach(String name, String variable, String... values) {
+        ObjectNode config = JsonNodeFactory.instance.objectNode();
+        ArrayNode list = config.putObject("for_each>").putArray(variable);
+        List.of(values).forEach(list::add);
+        config.putObject("_do").put("echo>", variable + " ${" + variable + "}");
+        return new TaskSpec(name, Kind.OPERATOR, config, List.of(), null);
+    }
+
     /** A group whose children run in order, each after the previous one succeeded. */
     public static TaskSpec group(String name, TaskSpec... children) {
         return new TaskSpec(name, Kind.GROUP, JsonNodeFactory.instance.objectNode(), List.of(children), null);
@@ -51,6 +65,21 @@ public record TaskSpec(String name, Kind kind, ObjectNode config, List<TaskSpec>
     /** The same task, running for {@code duration} under the automatic drive. */
     public TaskSpec withDuration(Duration duration) {
         return new TaskSpec(name, kind, config, children, duration);
+    }
+
+    /**
+     * The same task with {@code _retry}: an operator task that fails waits {@code interval} in {@code retry_waiting}
+     * and runs again (same task id); a group whose child fails waits in {@code group_retry_waiting} (at once without
+     * an interval) and then adds a new copy of every child, with new ids and the same full names.
+     */
+    public TaskSpec withRetry(int limit, Duration interval) {
+        ObjectNode retried = config.deepCopy();
+        if (interval.isZero()) {
+            retried.put("_retry", limit);
+        } else {
+            retried.putObject("_retry").put("limit", limit).put("interval", interval.toSeconds());
+        }
+        return new TaskSpec(name, kind, retried, children, duration);
     }
 
     boolean isGroup() {

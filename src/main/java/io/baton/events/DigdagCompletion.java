@@ -14,16 +14,20 @@ import java.time.format.DateTimeFormatter;
  * The data of a Digdag completion event (schema: {@code docs/events/digdag-completion.schema.json}).
  *
  * @param task        full name of the task, null for an attempt event
+ * @param taskId      Digdag's id of the task, null for an attempt event; a retried group repeats full names, not ids
+ * @param sessionUuid Digdag's UUID of the session: unlike ids, it is never reused by a rebuilt or restarted server
  * @param sessionTime as Digdag writes it: ISO-8601 with the workflow's offset, e.g. {@code 2026-11-24T00:00:00+09:00}
  * @param sessionDate the calendar date of the session time in its own offset
  * @param state       the task state (success, error, group_error, canceled) or attempt status (success, error, killed)
+ * @param copiedFrom  for a task that a resumed attempt copied as already successful (it did not run again): the id of
+ *                    the earlier attempt where it ran; null otherwise
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record DigdagCompletion(String server, String project, String workflow, String task, String attemptId,
-                               String sessionId, String sessionTime, LocalDate sessionDate, String state,
-                               String retryAttemptName, Instant startedAt, Instant finishedAt, String attemptUrl,
-                               String error) {
+public record DigdagCompletion(String server, String project, String workflow, String task, String taskId,
+                               String attemptId, String sessionId, String sessionUuid, String sessionTime,
+                               LocalDate sessionDate, String state, String retryAttemptName, Instant startedAt,
+                               Instant finishedAt, String attemptUrl, String error, String copiedFrom) {
 
     public static final String TYPE_PREFIX = "io.baton.digdag.";
 
@@ -62,7 +66,21 @@ public record DigdagCompletion(String server, String project, String workflow, S
 
     /** The same transition always gets the same id. */
     public String eventId() {
-        return server + "/attempts/" + attemptId + (isTask() ? "/tasks/" + task : "") + "/" + state;
+        return eventId(server, sessionUuid, attemptId, taskId, state);
+    }
+
+    /**
+     * {@code server/sessionUuid/attempts/attemptId[/tasks/taskId]/state}: Digdag's ids are unique on one server only
+     * while it keeps its database, the session UUID tells a rebuilt server's attempt 1 from the old one's.
+     */
+    public static String eventId(String server, String sessionUuid, String attemptId, String taskId, String state) {
+        return server + "/" + sessionUuid + "/attempts/" + attemptId + (taskId != null ? "/tasks/" + taskId : "") + "/"
+                + state;
+    }
+
+    @JsonIgnore
+    public boolean isCopy() {
+        return copiedFrom != null;
     }
 
     public String subject() {

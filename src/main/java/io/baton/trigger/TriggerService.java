@@ -72,6 +72,10 @@ public class TriggerService {
      */
     public void onEvent(UpstreamEvent event) {
         consumed.increment();
+        if (event.isDigdag() && event.completion().isCopy()) {
+            // A resumed attempt's copy of a task that ran in an earlier attempt: that run was its completion.
+            return;
+        }
         List<RuleIndex.Candidate> candidates = index.match(event);
         if (candidates.isEmpty()) {
             return;

@@ -7,7 +7,10 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Readiness names each Digdag server this replica polls and whether its last cycle reached it. */
+/**
+ * Readiness names each Digdag server this replica polls and whether its last cycle reached it, and when the server's
+ * attempt ids were last found started again (the watcher re-baselined; the check stays up).
+ */
 @Readiness
 @ApplicationScoped
 public class DigdagReadiness implements HealthCheck {
@@ -25,6 +28,10 @@ public class DigdagReadiness implements HealthCheck {
                 response.withData(server, "reachable");
             } else {
                 response.down().withData(server, "unreachable: " + status.error());
+            }
+            if (status.restartedAt() != null) {
+                response.withData(server + ".restarted", "attempt ids started again; re-baselined at "
+                        + status.restartedAt());
             }
         });
         return response.build();

@@ -18,12 +18,14 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -46,6 +48,10 @@ class ServerWatcher {
 
     private boolean loaded;
     private long highWater;
+    /** When the attempt at {@link #highWater} was created: after a restart of the server, newer attempts are new. */
+    private Instant highWaterAt;
+    /** When this replica last found the server's attempt ids started again; null if never. */
+    private volatile Instant restartedAt;
     /** When the attempt list was last read back past {@code max-status-pages} to refresh older followed attempts. */
     private Instant lastDeepRead;
     private final TreeMap<Long, Followed> followed = new TreeMap<>();
@@ -55,11 +61,20 @@ class ServerWatcher {
         void publish(DigdagCompletion completion);
     }
 
-    ServerWatcher(DigdagClient client, WatchConfig config, TaskInterest interest, CompletionSink sink, ObjectMapper mapper) {
+    /** Told once per detection that the server's attempt ids started again, with why; called before the cycle commits. */
+    interface RestartListener {
+        void restarted(String reason);
+    }
+
+    private final RestartListener restartListener;
+
+    ServerWatcher(DigdagClient client, WatchConfig config, TaskInterest interest, CompletionSink sink,
+                  RestartListener restartListener, ObjectMapper mapper) {
         this.client = client;
         this.config = config;
         this.interest = interest;
         this.sink = sink;
+        this.restartListener = restartListener;
         this.mapper = mapper;
     }
 
@@ -69,6 +84,11 @@ class ServerWatcher {
 
     int followedCount() {
         return followed.size();
+    }
+
+    /** When this replica last re-baselined the server because its ids started again; null if it never did. */
+    Instant restartedAt() {
+        return restartedAt;
     }
 
     /** Forgets everything in memory; the next cycle reloads from PostgreSQL, as a freshly started replica would. */
@@ -96,10 +116,9 @@ class ServerWatcher {
     private void load() {
         WatchedServer row = QuarkusTransaction.requiringNew().call(() -> WatchedServer.findById(server()));
         followed.clear();
-        if (row == null || row.highWater == WatchedServer.NEVER_READ) {
-            firstStart();
-        } else {
-            highWater = row.highWater;
+        highWater = row == null ? WatchedServer.NEVER_READ : row.highWater;
+        highWaterAt = row == null || row.highWaterAt == null ? null : row.highWaterAt.toInstant();
+        if (highWater != WatchedServer.NEVER_READ) {
             for (WatchedAttempt attempt : QuarkusTransaction.requiringNew().call(() -> WatchedAttempt.ofServer(server()))) {
                 Followed f = new Followed(read(attempt.attempt, Attempt.class), attempt.lastChangeAt.toInstant());
                 f.taskStates = attempt.taskStates == null ? null : read(attempt.taskStates, TASK_STATES);
@@ -109,51 +128,15 @@ class ServerWatcher {
         loaded = true;
     }
 
-    /**
-     * The first start reports nothing of the past unless back-fill is on: it takes the newest attempt as its position
-     * and follows the attempts running now, with their current task states as the baseline.
-     */
-    private void firstStart() {
-        if (config.backfill()) {
-            highWater = 0;
-            return;
-        }
-        Instant now = Instant.now();
-        Instant cutoff = now.minus(config.lookBack());
-        highWater = 0;
-        String lastId = null;
-        // Every attempt running now is followed: pages are read back while they still hold running attempts
-        // (within the look-back), a one-time cost of the first start.
-        for (boolean more = true; more; ) {
-            List<Attempt> page = client.attempts(new AttemptQuery(null, null, true, lastId, PAGE_SIZE));
-            boolean running = false;
-            for (Attempt attempt : page) {
-                highWater = Math.max(highWater, id(attempt));
-                if (!attempt.done() && (attempt.createdAt() == null || attempt.createdAt().isAfter(cutoff))) {
-                    running = true;
-                    Followed f = new Followed(attempt, now);
-                    if (wantsTasks(f)) {
-                        f.taskStates = statesOf(client.tasks(attempt.id()));
-                    }
-                    followed.put(f.attemptId, f);
-                }
-            }
-            more = page.size() == PAGE_SIZE && running;
-            lastId = page.isEmpty() ? null : page.get(page.size() - 1).id();
-        }
-        QuarkusTransaction.requiringNew().run(() -> {
-            followed.values().forEach(this::save);
-            WatchedServer.update("highWater = ?1 where server = ?2", highWater, server());
-        });
-        followed.values().forEach(f -> f.dirty = false);
-    }
-
     private final class Cycle {
         final Instant now;
         final Instant cutoff;
         final List<DigdagCompletion> completions = new ArrayList<>();
         final Set<Long> removed = new HashSet<>();
         long newHighWater = highWater;
+        Instant newHighWaterAt = highWaterAt;
+        /** Everything followed so far is dropped: the server is new (first start) or its ids started again. */
+        boolean baselined;
 
         Cycle(Instant now) {
             this.now = now;
@@ -161,12 +144,37 @@ class ServerWatcher {
         }
 
         void run() {
+            if (highWater == WatchedServer.NEVER_READ) {
+                // The first start reports nothing of the past unless back-fill is on.
+                baseline(config.backfill() ? cutoff : null);
+                return;
+            }
             Map<Long, Attempt> listed = readAttemptPages();
+            // Attempts older than the pages read this cycle: their status is read one by one, at the idle pace.
+            Map<Long, Attempt> readAlone = new TreeMap<>();
+            Long gone = null;
+            for (Followed f : followed.values()) {
+                if (!listed.containsKey(f.attemptId) && due(f.lastStatusRead, config.idleInterval())) {
+                    f.lastStatusRead = now;
+                    try {
+                        readAlone.put(f.attemptId, client.attempt(String.valueOf(f.attemptId)));
+                    } catch (DigdagNotFoundException e) {
+                        gone = f.attemptId;
+                        break;
+                    }
+                }
+            }
+            String restart = gone != null ? "attempt " + gone + ", followed while it ran, is gone"
+                    : restartSign(listed, readAlone);
+            if (restart != null) {
+                restarted(restart);
+                return;
+            }
             for (Attempt attempt : listed.values()) {
                 long id = id(attempt);
                 Followed f = followed.get(id);
                 if (id > highWater) {
-                    newHighWater = Math.max(newHighWater, id);
+                    raiseHighWater(attempt);
                     if (attempt.createdAt() != null && attempt.createdAt().isBefore(cutoff)) {
                         continue;
                     }
@@ -185,26 +193,98 @@ class ServerWatcher {
                     }
                 }
             }
-            // Attempts older than the pages read this cycle: their status is read one by one, at the idle pace.
-            for (Followed f : List.copyOf(followed.values())) {
-                if (!listed.containsKey(f.attemptId) && due(f.lastStatusRead, config.idleInterval())) {
-                    f.lastStatusRead = now;
-                    try {
-                        Attempt attempt = client.attempt(String.valueOf(f.attemptId));
-                        if (attempt.done()) {
-                            finish(attempt, f);
-                        }
-                    } catch (DigdagNotFoundException gone) {
-                        followed.remove(f.attemptId);
-                        removed.add(f.attemptId);
-                    }
+            readAlone.forEach((id, attempt) -> {
+                if (attempt.done()) {
+                    finish(attempt, followed.get(id));
                 }
-            }
+            });
             for (Followed f : followed.values()) {
                 if (wantsTasks(f) && due(f.lastTaskRead, paceOf(f))) {
                     f.lastTaskRead = now;
                     compareTasks(f, client.tasks(String.valueOf(f.attemptId)));
                 }
+            }
+        }
+
+        /**
+         * Why the server is not the one whose ids Baton holds (restarted on an empty database, rebuilt, restored, or
+         * its URL now points elsewhere), or null: its newest attempt is below the high-water mark, or an attempt being
+         * followed now belongs to another session.
+         */
+        private String restartSign(Map<Long, Attempt> listed, Map<Long, Attempt> readAlone) {
+            if (highWater > 0 && (listed.isEmpty() || Collections.max(listed.keySet()) < highWater)) {
+                return "its newest attempt is " + (listed.isEmpty() ? "none" : Collections.max(listed.keySet()))
+                        + ", below attempt " + highWater + " seen before";
+            }
+            for (Map<Long, Attempt> attempts : List.of(listed, readAlone)) {
+                for (Attempt attempt : attempts.values()) {
+                    Followed f = followed.get(id(attempt));
+                    if (f != null && !Objects.equals(f.attempt.sessionUuid(), attempt.sessionUuid())) {
+                        return "attempt " + attempt.id() + " now belongs to session " + attempt.sessionUuid() + ", not "
+                                + f.attempt.sessionUuid();
+                    }
+                }
+            }
+            return null;
+        }
+
+        /**
+         * Starts over on a server whose ids started again: what was followed there is gone. Attempts created since
+         * the newest one seen before are new and reported (a restored copy's old attempts keep their session UUIDs,
+         * hence their event ids, so the outbox drops them as already sent); older ones are the baseline.
+         */
+        private void restarted(String reason) {
+            Instant reportSince = highWaterAt == null || highWaterAt.isBefore(cutoff) ? cutoff : highWaterAt;
+            restartListener.restarted(reason + "; the " + followed.size() + " attempts followed there are dropped, "
+                    + "attempts created since " + reportSince + " are reported as new");
+            restartedAt = now;
+            baseline(reportSince);
+        }
+
+        /**
+         * Takes the newest attempt as the position and follows the attempts running now. Attempts created at or after
+         * {@code reportSince} are reported as new; of older ones only the running are followed, their current task
+         * states the baseline. Pages are read back while they hold attempts to report or to follow (within the
+         * look-back), a one-time cost.
+         */
+        private void baseline(Instant reportSince) {
+            followed.clear();
+            baselined = true;
+            newHighWater = 0;
+            newHighWaterAt = null;
+            String lastId = null;
+            for (boolean more = true; more; ) {
+                List<Attempt> page = client.attempts(new AttemptQuery(null, null, true, lastId, PAGE_SIZE));
+                boolean wanted = false;
+                for (Attempt attempt : page) {
+                    raiseHighWater(attempt);
+                    if (attempt.createdAt() != null && attempt.createdAt().isBefore(cutoff)) {
+                        continue;
+                    }
+                    boolean isNew = reportSince != null
+                            && (attempt.createdAt() == null || !attempt.createdAt().isBefore(reportSince));
+                    wanted |= isNew || !attempt.done();
+                    if (isNew && attempt.done()) {
+                        finish(attempt, null);
+                    } else if (!attempt.done()) {
+                        Followed f = new Followed(attempt, now);
+                        f.lastStatusRead = now;
+                        f.dirty = true;
+                        if (!isNew && wantsTasks(f)) {
+                            f.taskStates = statesOf(client.tasks(attempt.id()));
+                        }
+                        followed.put(f.attemptId, f);
+                    }
+                }
+                more = page.size() == PAGE_SIZE && wanted;
+                lastId = page.isEmpty() ? null : page.get(page.size() - 1).id();
+            }
+        }
+
+        private void raiseHighWater(Attempt attempt) {
+            if (id(attempt) > newHighWater) {
+                newHighWater = id(attempt);
+                newHighWaterAt = attempt.createdAt();
             }
         }
 
@@ -249,22 +329,27 @@ class ServerWatcher {
             if (wantsTasks(target)) {
                 compareTasks(target, client.tasks(attempt.id()));
             }
-            completions.add(completion(attempt, null));
+            completions.add(completion(attempt, null, null));
             followed.remove(target.attemptId);
             removed.add(target.attemptId);
         }
 
+        /**
+         * Reports the tasks that reached a done state since the last look. Tasks are told apart by id: a retried group
+         * lists each child again under the same full name, and the first copy keeps its error for good.
+         */
         private void compareTasks(Followed f, List<Task> tasks) {
             Map<String, String> previous = f.taskStates == null ? Map.of() : f.taskStates;
             boolean changed = f.taskStates == null;
             for (Task task : inCompletionOrder(tasks)) {
-                String before = previous.get(task.fullName());
+                // State saved before tasks were keyed by id names them by full name (which starts with '+').
+                String before = previous.containsKey(task.id()) ? previous.get(task.id()) : previous.get(task.fullName());
                 if (task.state().equals(before)) {
                     continue;
                 }
                 changed = true;
                 if (task.isDone()) {
-                    completions.add(completion(f.attempt, task));
+                    completions.add(completion(f.attempt, task, task.isCopiedInto(f.attempt) ? copiedFrom(f, task) : null));
                 }
             }
             if (changed) {
@@ -286,21 +371,28 @@ class ServerWatcher {
 
     private void persist(Cycle cycle) {
         List<Followed> dirty = followed.values().stream().filter(f -> f.dirty).toList();
-        if (cycle.completions.isEmpty() && dirty.isEmpty() && cycle.removed.isEmpty() && cycle.newHighWater == highWater) {
+        if (cycle.completions.isEmpty() && dirty.isEmpty() && cycle.removed.isEmpty() && !cycle.baselined
+                && cycle.newHighWater == highWater) {
             return;
         }
         QuarkusTransaction.requiringNew().run(() -> {
             cycle.completions.forEach(sink::publish);
+            if (cycle.baselined) {
+                WatchedAttempt.delete("server", server());
+            }
             dirty.forEach(this::save);
             for (Long id : cycle.removed) {
                 WatchedAttempt.delete("server = ?1 and attemptId = ?2", server(), id);
             }
-            if (cycle.newHighWater != highWater) {
-                WatchedServer.update("highWater = ?1 where server = ?2", cycle.newHighWater, server());
+            if (cycle.baselined || cycle.newHighWater != highWater) {
+                WatchedServer.update("highWater = ?1, highWaterAt = ?2 where server = ?3", cycle.newHighWater,
+                        cycle.newHighWaterAt == null ? null : OffsetDateTime.ofInstant(cycle.newHighWaterAt, ZoneOffset.UTC),
+                        server());
             }
         });
         dirty.forEach(f -> f.dirty = false);
         highWater = cycle.newHighWater;
+        highWaterAt = cycle.newHighWaterAt;
     }
 
     private void save(Followed f) {
@@ -324,16 +416,44 @@ class ServerWatcher {
         };
     }
 
-    private DigdagCompletion completion(Attempt attempt, Task task) {
+    private DigdagCompletion completion(Attempt attempt, Task task, String copiedFrom) {
         OffsetDateTime sessionTime = attempt.sessionTime();
         return new DigdagCompletion(server(), attempt.project().name(), attempt.workflow().name(),
-                task == null ? null : task.fullName(), attempt.id(), attempt.sessionId(),
-                DigdagCompletion.formatSessionTime(sessionTime), sessionTime.toLocalDate(),
-                task == null ? attempt.status() : task.state(), attempt.retryAttemptName(),
+                task == null ? null : task.fullName(), task == null ? null : task.id(), attempt.id(),
+                attempt.sessionId(), attempt.sessionUuid(), DigdagCompletion.formatSessionTime(sessionTime),
+                sessionTime.toLocalDate(), task == null ? attempt.status() : task.state(), attempt.retryAttemptName(),
                 task == null ? attempt.createdAt() : task.startedAt(),
                 task == null ? attempt.finishedAt() : task.updatedAt(),
                 client.baseUrl() + "/attempts/" + attempt.id(),
-                task == null ? null : errorMessage(task));
+                task == null ? null : errorMessage(task), copiedFrom);
+    }
+
+    /**
+     * The earlier attempt of the session where a copied task really ran: the newest one holding a task of the same
+     * name that started and ended at the copy's time. The session's attempts are read once per followed attempt; if
+     * none matches (a copy's source is always there on a real server), the previous attempt is named.
+     */
+    private String copiedFrom(Followed f, Task copy) {
+        if (f.copySources == null) {
+            f.copySources = new HashMap<>();
+            List<Attempt> earlier = client.retries(f.attempt.id()).stream()
+                    .filter(a -> a.index() < f.attempt.index())
+                    .sorted(Comparator.comparingInt(Attempt::index).reversed())
+                    .toList();
+            for (Attempt attempt : earlier) {
+                for (Task task : client.tasks(attempt.id())) {
+                    if (task.startedAt() != null && Task.SUCCESS.equals(task.state())) {
+                        f.copySources.putIfAbsent(copyKey(task), attempt.id());
+                    }
+                }
+            }
+            f.previousAttempt = earlier.isEmpty() ? null : earlier.get(0).id();
+        }
+        return f.copySources.getOrDefault(copyKey(copy), f.previousAttempt);
+    }
+
+    private static String copyKey(Task task) {
+        return task.fullName() + "@" + task.updatedAt();
     }
 
     private static String errorMessage(Task task) {
@@ -381,9 +501,10 @@ class ServerWatcher {
                 .toList();
     }
 
+    /** Task id → state. */
     private static Map<String, String> statesOf(List<Task> tasks) {
         Map<String, String> states = new LinkedHashMap<>();
-        tasks.forEach(t -> states.put(t.fullName(), t.state()));
+        tasks.forEach(t -> states.put(t.id(), t.state()));
         return states;
     }
 
@@ -424,6 +545,9 @@ class ServerWatcher {
         Instant lastTaskRead;
         Instant lastStatusRead;
         boolean dirty;
+        /** Of a resumed attempt: where its copied tasks ran ({@code fullName@updatedAt} → attempt id); read on need. */
+        Map<String, String> copySources;
+        String previousAttempt;
 
         Followed(Attempt attempt, Instant lastChange) {
             this.attemptId = id(attempt);

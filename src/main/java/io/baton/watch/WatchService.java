@@ -99,8 +99,12 @@ public class WatchService {
         }
     }
 
-    /** What the last cycle of a server found, for readiness and metrics. */
-    public record ServerStatus(boolean leader, boolean reachable, String error, Instant at) {
+    /**
+     * What the last cycle of a server found, for readiness and metrics.
+     *
+     * @param restartedAt when this replica last found the server's attempt ids started again, or null
+     */
+    public record ServerStatus(boolean leader, boolean reachable, String error, Instant at, Instant restartedAt) {
     }
 
     @PostConstruct
@@ -109,7 +113,13 @@ public class WatchService {
                 || waitInterest.wantsTasks(server, project, workflow);
         for (String name : clients.serverNames()) {
             DigdagClient client = clients.client(name);
-            watchers.put(name, new ServerWatcher(client, config, rulesOrWaits, completion -> publish(client, completion), mapper));
+            Counter restarts = registry.counter("baton.watch.server.restarts", "server", name);
+            watchers.put(name, new ServerWatcher(client, config, rulesOrWaits, completion -> publish(client, completion),
+                    reason -> {
+                        LOG.warnf("the attempt ids of Digdag server %s started again (restarted on an empty database, "
+                                + "rebuilt, restored, or its URL points at another server): %s", name, reason);
+                        restarts.increment();
+                    }, mapper));
             registry.gauge("baton.watch.followed.attempts", Tags.of("server", name), watchers.get(name),
                     ServerWatcher::followedCount);
             ApiTime apiTime = new ApiTime(name);
@@ -136,19 +146,19 @@ public class WatchService {
         }
         if (!leader) {
             watcher.forget();
-            statuses.put(server, new ServerStatus(false, true, null, Instant.now()));
+            statuses.put(server, new ServerStatus(false, true, null, Instant.now(), watcher.restartedAt()));
             return;
         }
         Timer.Sample sample = Timer.start(registry);
         try {
             watcher.cycle();
-            statuses.put(server, new ServerStatus(true, true, null, Instant.now()));
+            statuses.put(server, new ServerStatus(true, true, null, Instant.now(), watcher.restartedAt()));
         } catch (RuntimeException e) {
             ServerStatus previous = statuses.get(server);
             if (previous == null || previous.reachable()) {
                 LOG.warnf("watching Digdag server %s failed, retrying every cycle: %s", server, e.getMessage());
             }
-            statuses.put(server, new ServerStatus(true, false, e.getMessage(), Instant.now()));
+            statuses.put(server, new ServerStatus(true, false, e.getMessage(), Instant.now(), watcher.restartedAt()));
         } finally {
             sample.stop(registry.timer("baton.watch.poll", "server", server));
             apiTimes.get(server).update();

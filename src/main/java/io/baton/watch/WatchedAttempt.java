@@ -34,7 +34,7 @@ public class WatchedAttempt extends PanacheEntityBase {
     /** The attempt as Digdag listed it last (JSON). */
     public String attempt;
 
-    /** JSON object task full name → state; null until the tasks were read once. */
+    /** JSON object task id → state; null until the tasks were read once. */
     @Column(name = "task_states")
     public String taskStates;
 

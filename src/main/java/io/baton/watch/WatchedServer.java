@@ -27,6 +27,10 @@ public class WatchedServer extends PanacheEntityBase {
     @Column(name = "high_water")
     public long highWater;
 
+    /** When the attempt at {@link #highWater} was created (Digdag's time); null before the first attempt. */
+    @Column(name = "high_water_at")
+    public OffsetDateTime highWaterAt;
+
     /** {@link #highWater} of a server that was never read: the first cycle decides where to start. */
     static final long NEVER_READ = -1;
 

@@ -5,6 +5,7 @@ import io.agroal.api.AgroalDataSource;
 import io.baton.digdag.DigdagClients;
 import io.baton.emulator.DigdagEmulator;
 import io.baton.emulator.EmulatedProject;
+import io.baton.events.DigdagCompletion;
 import io.baton.rules.RuleValidator;
 import io.baton.trigger.RuleIndex;
 import io.baton.trigger.TriggerRun;
@@ -149,7 +150,10 @@ abstract class BenchBase {
             Instant ended = watched.taskEndedAt(upstreamAttempt, upstream);
             Instant created = watched.attemptCreatedAt(run.attemptId);
             latencies.add(Duration.between(ended, created));
-            Instant[] path = stageTimes(run.ruleName, "main/attempts/" + upstreamAttempt + "/tasks/" + upstream + "/success");
+            String taskId = watched.tasks(upstreamAttempt).stream().filter(t -> t.fullName().equals(upstream))
+                    .reduce((earlier, later) -> later).orElseThrow().id();
+            Instant[] path = stageTimes(run.ruleName, DigdagCompletion.eventId("main",
+                    watched.attempt(upstreamAttempt).sessionUuid(), upstreamAttempt, taskId, "success"));
             Instant[] points = {ended.minus(ahead), path[0], path[1], path[2], created.minus(ahead)};
             for (int s = 0; s < STAGES.length; s++) {
                 stages.get(STAGES[s]).add(Duration.between(points[s], points[s + 1]));

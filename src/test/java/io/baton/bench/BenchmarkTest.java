@@ -282,9 +282,9 @@ class BenchmarkTest extends BenchBase {
 
     private static DigdagCompletion completion(String project, String workflow, String task, String attemptId) {
         Instant now = Instant.now();
-        return new DigdagCompletion("main", project, workflow, task, attemptId, attemptId,
-                DigdagCompletion.formatSessionTime(SESSION), SESSION.toLocalDate(), "success", null, now, now,
-                "http://digdag/attempts/" + attemptId, null);
+        return new DigdagCompletion("main", project, workflow, task, task == null ? null : "1", attemptId, attemptId,
+                "uuid-" + attemptId, DigdagCompletion.formatSessionTime(SESSION), SESSION.toLocalDate(), "success", null,
+                now, now, "http://digdag/attempts/" + attemptId, null, null);
     }
 
     /** The record as Baton's outbox relay writes it: CloudEvents binary mode, keyed by workflow. */

@@ -17,10 +17,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Map;
 import java.util.UUID;
 
+import static io.baton.emulator.TaskSpec.group;
 import static io.baton.emulator.TaskSpec.task;
 import static io.baton.emulator.WorkflowSpec.sequence;
 import static io.restassured.RestAssured.given;
@@ -91,6 +93,21 @@ class DigdagApiTest {
                 .body("state", equalTo("error"))
                 .body("error", equalTo("disk full"))
                 .body("attemptStatus", equalTo("error"));
+    }
+
+    /** A retried group lists its child twice under one name; the status is the current (highest id) copy's. */
+    @Test
+    void theStatusOfARetriedGroupsChildIsItsLatestCopy() {
+        String project = "d" + UUID.randomUUID().toString().substring(0, 8);
+        emulator.project(project).workflow("etl", "Asia/Tokyo",
+                sequence(group("grp", task("flaky")).withRetry(1, Duration.ZERO), task("load")));
+        String attempt = emulator.startAttempt(project, "etl", SESSION, Map.of());
+        emulator.failTask(attempt, "+etl+grp+flaky", "failing once");
+        emulator.completeTask(attempt, "+etl+grp+flaky");
+
+        as(TestTokens.reader()).get(session(project, "2026-11-24") + "/tasks/+etl+grp+flaky").then().statusCode(200)
+                .body("state", equalTo("success"))
+                .body("done", is(true));
     }
 
     @Test

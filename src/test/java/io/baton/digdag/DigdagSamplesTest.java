@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * The recorded answers of a real Digdag server against the client's models and the project's API contract:
@@ -84,8 +85,80 @@ class DigdagSamplesTest {
                 .containsExactly("+fail", "+fail+step1", "+fail+flaky", "+fail^failure-alert");
     }
 
+    /** A group {@code _retry} keeps the first rows of its children and adds new ones with the same names. */
+    @Test
+    void retriedGroupsListEachChildAgainUnderItsNameWithAHigherId() throws IOException {
+        for (String name : List.of("162-put-attempt-retry-group", "165-get-attempt-retry-group-after",
+                "177-put-attempt-retry-group-wait")) {
+            assertThat(roundTrip(DigdagEndpoint.ATTEMPT, 200, MAPPER.readTree(sample(name)))).as(name)
+                    .isEqualTo(MAPPER.readTree(sample(name)));
+        }
+        assertThat(MAPPER.readValue(sample("165-get-attempt-retry-group-after"), Attempt.class).status())
+                .isEqualTo(Attempt.SUCCESS);
+
+        List<Task> during = tasks("163-get-attempt-tasks-retry-group-during");
+        assertThat(during).filteredOn(t -> t.fullName().equals("+retry_group+grp+flaky"))
+                .extracting(Task::id, Task::state).containsExactly(tuple("15", Task.ERROR), tuple("19", Task.BLOCKED));
+        assertThat(during).filteredOn(t -> t.fullName().equals("+retry_group+grp+first"))
+                .extracting(Task::id, Task::state).containsExactly(tuple("14", Task.SUCCESS), tuple("18", Task.RUNNING));
+        Task group = during.stream().filter(t -> t.id().equals("13")).findFirst().orElseThrow();
+        assertThat(group.state()).isEqualTo(Task.PLANNED);
+        assertThat(group.stateParams().get("retry_count").asInt()).isEqualTo(1);
+
+        List<Task> after = tasks("164-get-attempt-tasks-retry-group-after");
+        assertThat(after).extracting(Task::id).doesNotHaveDuplicates();
+        assertThat(after).filteredOn(t -> t.fullName().equals("+retry_group+grp+flaky"))
+                .extracting(Task::id, Task::state).containsExactly(tuple("15", Task.ERROR), tuple("19", Task.SUCCESS));
+        assertThat(after).filteredOn(t -> t.fullName().equals("+retry_group+grp+after"))
+                .extracting(Task::state, Task::upstreams)
+                .containsExactly(tuple(Task.BLOCKED, List.of("15")), tuple(Task.SUCCESS, List.of("19")));
+
+        Task waiting = tasks("178-get-attempt-tasks-group-retry-waiting").get(1);
+        assertThat(waiting.state()).isEqualTo(Task.GROUP_RETRY_WAITING);
+        assertThat(waiting.isDone()).isFalse();
+        assertThat(waiting.retryAt()).isEqualTo(waiting.updatedAt().plusSeconds(5));
+        assertThat(tasks("179-get-attempt-tasks-group-retry-wait-after"))
+                .filteredOn(t -> t.fullName().equals("+retry_group_wait+grp+flaky"))
+                .extracting(Task::id, Task::state).containsExactly(tuple("42", Task.ERROR), tuple("43", Task.SUCCESS));
+    }
+
+    /** A resumed attempt lists what it copied as success from the start, never started, with the old update time. */
+    @Test
+    void resumedAttemptsListCopiedTasksThatTheClientTellsFromTasksThatRan() throws IOException {
+        Attempt original = MAPPER.readValue(sample("166-put-attempt-retry-resume-first"), Attempt.class);
+        Attempt resumed = MAPPER.readValue(sample("168-put-attempt-resume-failed"), Attempt.class);
+        Attempt done = MAPPER.readValue(sample("171-get-attempt-resumed-done"), Attempt.class);
+        assertThat(resumed.sessionUuid()).isEqualTo(original.sessionUuid());
+        assertThat(resumed.index()).isEqualTo(2);
+        assertThat(resumed.retryAttemptName()).isEqualTo("resume-1");
+        assertThat(done.status()).isEqualTo(Attempt.SUCCESS);
+
+        List<Task> failed = tasks("167-get-attempt-tasks-resume-original-failed");
+        // Tasks that ran have a start time; groups and blocked tasks have none but are no copies either.
+        assertThat(failed).noneMatch(t -> t.isCopiedInto(resumed));
+        for (String name : List.of("169-get-attempt-tasks-resumed-running", "170-get-attempt-tasks-resumed-done")) {
+            List<Task> tasks = tasks(name);
+            assertThat(tasks).as(name).filteredOn(t -> t.isCopiedInto(done)).extracting(Task::fullName)
+                    .containsExactly("+retry_resume+step1", "+retry_resume+flaky_once", "+retry_resume+grp+a");
+            assertThat(tasks).as(name).filteredOn(t -> t.isCopiedInto(done))
+                    .allSatisfy(copy -> assertThat(copy.updatedAt()).isBefore(done.createdAt())
+                            .isEqualTo(failed.stream().filter(t -> t.fullName().equals(copy.fullName()))
+                                    .findFirst().orElseThrow().updatedAt()));
+        }
+        assertThat(MAPPER.readTree(sample("172-get-logs-files-resumed-attempt")).get("files"))
+                .extracting(f -> f.get("taskName").asText())
+                .containsExactlyInAnyOrder("+retry_resume+grp+b", "+retry_resume+step3");
+    }
+
     private static List<Task> tasks(String name) throws IOException {
-        return List.of(MAPPER.treeToValue(MAPPER.readTree(DigdagSamples.body(name)).get("tasks"), Task[].class));
+        List<Task> tasks = List.of(MAPPER.treeToValue(MAPPER.readTree(sample(name)).get("tasks"), Task[].class));
+        assertThat(list(MAPPER.readTree(sample(name)), "tasks", Task.class)).as(name)
+                .isEqualTo(MAPPER.readTree(sample(name)));
+        return tasks;
+    }
+
+    private static String sample(String name) {
+        return DigdagSamples.body(name);
     }
 
     /** Parses the answer as the client does and writes it back with Digdag's wire format. */

@@ -1,6 +1,7 @@
 package io.baton.emulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.baton.digdag.AttemptQuery;
 import io.baton.digdag.DigdagApiContract;
 import io.baton.digdag.DigdagClient;
@@ -21,6 +22,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -33,6 +35,7 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import static io.baton.emulator.TaskSpec.forEach;
 import static io.baton.emulator.TaskSpec.group;
 import static io.baton.emulator.TaskSpec.parallel;
 import static io.baton.emulator.TaskSpec.task;
@@ -114,6 +117,33 @@ class EmulatorContractTest {
         String from = client.start(new StartRequest(fail, DAY.minusHours(3), Map.of(), "from-step3",
                 Resume.from(resumed, "+fail+step3"))).attempt().id();
         client.tasks(from);
+
+        // _retry on a group (duplicated full names), on a task (retry_waiting), for_each> and _error
+        emulator.project("sample")
+                .workflow("retry_group", WorkflowSpec.sequence(group("grp", task("flaky")).withRetry(1,
+                        Duration.ofSeconds(5))))
+                .workflow("dyn", WorkflowSpec.sequence(forEach("loop", "region", "us", "eu"),
+                        task("retrying").withRetry(1, Duration.ofSeconds(4)))
+                        .onError(JsonNodeFactory.instance.objectNode()
+                                .put("echo>", "error handler ran")));
+        String retried = client.start(StartRequest.of(client.workflow(project.id(), "retry_group").orElseThrow().id(),
+                DAY, Map.of())).attempt().id();
+        emulator.failTask(retried, "+retry_group+grp+flaky", "Command failed with code 1 (runtime)");
+        client.tasks(retried);
+        emulator.advanceClock(Duration.ofSeconds(5));
+        emulator.completeAll(retried);
+        client.tasks(retried);
+        String dyn = client.start(StartRequest.of(client.workflow(project.id(), "dyn").orElseThrow().id(), DAY,
+                Map.of())).attempt().id();
+        emulator.completeTask(dyn, "+dyn+loop^sub+for-0=region=0=us");
+        emulator.completeTask(dyn, "+dyn+loop^sub+for-0=region=1=eu");
+        emulator.failTask(dyn, "+dyn+retrying", "Command failed with code 1 (runtime)");
+        client.tasks(dyn);
+        emulator.advanceClock(Duration.ofSeconds(4));
+        emulator.failTask(dyn, "+dyn+retrying", "Command failed with code 1 (runtime)");
+        client.tasks(dyn);
+        emulator.completeAll(dyn);
+        client.tasks(dyn);
 
         // kill
         String killed = client.start(StartRequest.of(etl, DAY.plusHours(12), Map.of("note", "to be killed")))

@@ -97,9 +97,10 @@ class ExternalEventScopeTest {
         String attempt = emulator.startAttempt(upstream, "etl", DAY, Map.of());
 
         // The id Baton's watcher will give the load task's success, built by the watcher's own code.
-        String squatted = new DigdagCompletion("main", upstream, "etl", "+etl+load", attempt, null,
-                DigdagCompletion.formatSessionTime(DAY), DAY.toLocalDate(), "success", null, null, null, null, null)
-                .eventId();
+        String loadTaskId = emulator.tasks(attempt).stream().filter(t -> t.fullName().equals("+etl+load"))
+                .findFirst().orElseThrow().id();
+        String squatted = DigdagCompletion.eventId("main", clients.client("main").attempt(attempt).sessionUuid(),
+                attempt, loadTaskId, "success");
         as(TestTokens.writer("crm")).body(event(squatted, "com.example.squat", "urn:squatter"))
                 .post("/api/v1/events").then().statusCode(202).body("id", equalTo(squatted));
 

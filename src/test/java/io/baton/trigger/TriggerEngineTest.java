@@ -193,9 +193,9 @@ class TriggerEngineTest {
 
     private static UpstreamEvent loadEvent(String project, OffsetDateTime session, String attemptId) {
         Instant finished = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        DigdagCompletion completion = new DigdagCompletion("main", project, "etl", "+etl+load", attemptId, "1",
-                DigdagCompletion.formatSessionTime(session), session.toLocalDate(), "success", null, finished, finished,
-                "http://digdag/attempts/" + attemptId, null);
+        DigdagCompletion completion = new DigdagCompletion("main", project, "etl", "+etl+load", "7", attemptId, "1",
+                "uuid-" + attemptId, DigdagCompletion.formatSessionTime(session), session.toLocalDate(), "success", null,
+                finished, finished, "http://digdag/attempts/" + attemptId, null, null);
         return UpstreamEvent.of(completion.eventId(), completion);
     }
 

@@ -4,6 +4,7 @@ import io.baton.BatonTestServices;
 import io.baton.KafkaTestConsumer;
 import io.baton.digdag.DigdagEndpoint;
 import io.baton.emulator.DigdagEmulator;
+import io.baton.events.DigdagCompletion;
 import io.baton.events.EventsConfig;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -52,9 +53,11 @@ class WatcherPagingTest {
         try (KafkaTestConsumer consumer = new KafkaTestConsumer(events.topic())) {
             // The oldest attempt lies two pages below the one page read every cycle.
             String oldest = attempts.get(0);
+            String succeeded = DigdagCompletion.eventId(BatonTestServices.DIGDAG_SERVER,
+                    emulator.attempt(oldest).sessionUuid(), oldest, null, "success");
             emulator.completeAll(oldest);
-            consumer.awaitRecords(records -> records.stream().anyMatch(r -> header(r, "ce_id")
-                    .equals("main/attempts/" + oldest + "/success")), Duration.ofSeconds(20));
+            consumer.awaitRecords(records -> records.stream().anyMatch(r -> header(r, "ce_id").equals(succeeded)),
+                    Duration.ofSeconds(20));
         } finally {
             attempts.forEach(emulator::completeAll);
         }

@@ -3,6 +3,7 @@ package io.baton.trigger;
 import io.baton.events.DigdagCompletion;
 import io.baton.problem.ProblemException;
 import io.baton.rules.Rule;
+import io.baton.rules.RuleExpressions;
 import io.baton.rules.RuleService;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -37,6 +38,9 @@ public class TriggerService {
 
     @Inject
     TriggerConfig config;
+
+    @Inject
+    RuleExpressions expressions;
 
     @Inject
     MeterRegistry registry;
@@ -84,7 +88,7 @@ public class TriggerService {
         if (!TriggerCondition.record(rule.name(), key, upstreamId, event, sessionTime)) {
             return Optional.empty();
         }
-        Evaluation evaluation = Evaluation.of(rule, key, TriggerCondition.of(rule.name(), key));
+        Evaluation evaluation = Evaluation.of(rule, key, TriggerCondition.of(rule.name(), key), expressions);
         if (!evaluation.ready()) {
             return Optional.empty();
         }
@@ -113,7 +117,7 @@ public class TriggerService {
         Rule rule = rules.get(ruleName);
         String key = keyOf(rule, session);
         return QuarkusTransaction.requiringNew().call(() -> {
-            Evaluation evaluation = Evaluation.of(rule, key, TriggerCondition.of(rule.name(), key));
+            Evaluation evaluation = Evaluation.of(rule, key, TriggerCondition.of(rule.name(), key), expressions);
             return Explanation.of(rule, evaluation, TriggerRun.forKey(rule.name(), key).orElse(null));
         });
     }
@@ -124,8 +128,8 @@ public class TriggerService {
         return QuarkusTransaction.requiringNew().call(() -> TriggerRun.<TriggerRun>list(
                         "ruleName = ?1 order by createdAt desc", rule.name()).stream()
                 .filter(run -> inRange(OffsetDateTime.parse(run.downstreamSession), from, to))
-                .map(run -> Explanation.of(rule,
-                        Evaluation.of(rule, run.correlationKey, TriggerCondition.of(rule.name(), run.correlationKey)), run))
+                .map(run -> Explanation.of(rule, Evaluation.of(rule, run.correlationKey,
+                        TriggerCondition.of(rule.name(), run.correlationKey), expressions), run))
                 .toList());
     }
 

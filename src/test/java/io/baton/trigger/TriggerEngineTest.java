@@ -8,6 +8,7 @@ import io.baton.TestTokens;
 import io.baton.digdag.Attempt;
 import io.baton.digdag.AttemptQuery;
 import io.baton.digdag.DigdagClients;
+import io.baton.digdag.DigdagJson;
 import io.baton.emulator.DigdagEmulator;
 import io.baton.events.DigdagCompletion;
 import io.baton.events.EventsConfig;
@@ -186,7 +187,7 @@ class TriggerEngineTest {
         DigdagCompletion completion = new DigdagCompletion("main", project, "etl", "+etl+load", attemptId, "1",
                 DigdagCompletion.formatSessionTime(session), session.toLocalDate(), "success", null, finished, finished,
                 "http://digdag/attempts/" + attemptId, null);
-        return UpstreamEvent.of(completion.eventId(), completion);
+        return UpstreamEvent.of(completion.eventId(), completion, DigdagJson.mapper().valueToTree(completion));
     }
 
     @Test

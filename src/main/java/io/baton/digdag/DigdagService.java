@@ -169,11 +169,12 @@ public class DigdagService {
     }
 
     /**
-     * The workflow's session with the latest session time before {@code sessionTime}, among its newest sessions;
-     * empty when there is none (the first session of the workflow).
+     * The workflow's session with the latest session time before {@code sessionTime}; empty when there is none (the
+     * first session of the workflow). Pages are read until one holds an earlier session: sessions are listed in the
+     * order they were created, so the previous one is on that page unless it was created much later (a backfill).
      */
     public Optional<Session> previousSession(WorkflowTarget target, OffsetDateTime sessionTime) {
-        return readSessions(target, session -> false).stream()
+        return readSessions(target, session -> session.sessionTime().isBefore(sessionTime)).stream()
                 .filter(session -> session.sessionTime().isBefore(sessionTime))
                 .max(Comparator.comparing(session -> session.sessionTime().toInstant()));
     }

@@ -63,6 +63,13 @@ class RuleExpressionsApiTest {
     }
 
     @Test
+    void theDocumentedExampleIsValid() {
+        as(TestTokens.reader()).body(RuleExamples.EXPRESSIONS).post("/api/v1/rules:validate").then().statusCode(200)
+                .body("condition", equalTo("game_load && (eikaiwa_load || eikaiwa_skipped)"))
+                .body("upstreams[2].filter", equalTo("data.rows == 0"));
+    }
+
+    @Test
     void compileErrorsAre400sNamingTheFieldAndThePosition() {
         rejected(rule("game_load && (eikaiwa_load ||")).body("errors", hasSize(1))
                 .body("errors[0].field", equalTo("condition"))

@@ -41,6 +41,17 @@ class RuleExpressionsApiTest {
         return rule;
     }
 
+    /** The rule with another filter on its third upstream, the "skipped" event. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> withSkipFilter(String filter) {
+        Map<String, Object> rule = rule("game_load");
+        List<Map<String, Object>> upstreams = (List<Map<String, Object>>) rule.get("upstreams");
+        Map<String, Object> skipped = new HashMap<>(upstreams.get(2));
+        skipped.put("filter", filter);
+        rule.put("upstreams", List.of(upstreams.get(0), upstreams.get(1), skipped));
+        return rule;
+    }
+
     private static ValidatableResponse rejected(Map<String, Object> rule) {
         ValidatableResponse response = as(WRITER).body(rule).post("/api/v1/rules").then().statusCode(400)
                 .contentType("application/problem+json");
@@ -82,25 +93,13 @@ class RuleExpressionsApiTest {
         both.put("match", "any");
         rejected(both).body("errors[0].field", equalTo("match"));
 
-        Map<String, Object> badFilter = rule("game_load");
-        @SuppressWarnings("unchecked")
-        Map<String, Object> skipped = new HashMap<>(((List<Map<String, Object>>) badFilter.get("upstreams")).get(2));
-        skipped.put("filter", "data.rows >");
-        List<?> upstreams = (List<?>) badFilter.get("upstreams");
-        badFilter.put("upstreams", List.of(upstreams.get(0), upstreams.get(1), skipped));
-        rejected(badFilter).body("errors[0].field", equalTo("upstreams[2].filter"))
+        rejected(withSkipFilter("data.rows >")).body("errors[0].field", equalTo("upstreams[2].filter"))
                 .body("errors[0].message", startsWith("line 1, column 12: "));
     }
 
     @Test
     void anExpressionThatWouldBeExpensiveToEvaluateIsRefusedWhenWritten() {
-        Map<String, Object> rule = rule("game_load");
-        @SuppressWarnings("unchecked")
-        Map<String, Object> skipped = new HashMap<>(((List<Map<String, Object>>) rule.get("upstreams")).get(2));
-        skipped.put("filter", "data.regions.all(a, data.regions.all(b, data.regions.exists(c, a + b == c)))");
-        List<?> upstreams = (List<?>) rule.get("upstreams");
-        rule.put("upstreams", List.of(upstreams.get(0), upstreams.get(1), skipped));
-        rejected(rule).body("errors[0].field", equalTo("upstreams[2].filter"))
+        rejected(withSkipFilter("data.regions.all(a, data.regions.all(b, data.regions.exists(c, a + b == c)))")).body("errors[0].field", equalTo("upstreams[2].filter"))
                 .body("errors[0].message", startsWith("line 1, column 17: too expensive"))
                 .body("errors[0].message", containsString("the limit is 25,000"));
     }

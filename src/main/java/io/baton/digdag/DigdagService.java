@@ -8,10 +8,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Predicate;
 
 /**
  * Baton's view of a Digdag session: resolves server → project → workflow → session → latest attempt → task through
@@ -162,21 +165,35 @@ public class DigdagService {
 
     /** Digdag cannot look a session up by time: its workflow's session pages are read newest first. */
     private Optional<Session> findSession(WorkflowTarget target, OffsetDateTime sessionTime) {
+        return readSessions(target, session -> session.sessionTime().isEqual(sessionTime)).stream()
+                .filter(session -> session.sessionTime().isEqual(sessionTime)).findFirst();
+    }
+
+    /**
+     * The workflow's session with the latest session time before {@code sessionTime}; empty when there is none (the
+     * first session of the workflow). Pages are read until one holds an earlier session: sessions are listed in the
+     * order they were created, so the previous one is on that page unless it was created much later (a backfill).
+     */
+    public Optional<Session> previousSession(WorkflowTarget target, OffsetDateTime sessionTime) {
+        return readSessions(target, session -> session.sessionTime().isBefore(sessionTime)).stream()
+                .filter(session -> session.sessionTime().isBefore(sessionTime))
+                .max(Comparator.comparing(session -> session.sessionTime().toInstant()));
+    }
+
+    /** Reads the workflow's session pages, newest first, until a page holds one that {@code enough} accepts. */
+    private List<Session> readSessions(WorkflowTarget target, Predicate<Session> enough) {
+        List<Session> read = new ArrayList<>();
         String lastId = null;
         for (int page = 0; page < config.sessionSearchPages(); page++) {
             List<Session> sessions = target.client().sessions(target.project().id(), target.workflow().name(), lastId,
                     SESSION_PAGE);
-            for (Session session : sessions) {
-                if (session.sessionTime().isEqual(sessionTime)) {
-                    return Optional.of(session);
-                }
-            }
-            if (sessions.size() < SESSION_PAGE) {
-                return Optional.empty();
+            read.addAll(sessions);
+            if (sessions.size() < SESSION_PAGE || sessions.stream().anyMatch(enough)) {
+                return read;
             }
             lastId = sessions.get(sessions.size() - 1).id();
         }
-        return Optional.empty();
+        return read;
     }
 
     private static ProblemException missing(String field, String detail) {

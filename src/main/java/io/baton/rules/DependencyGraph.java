@@ -26,7 +26,15 @@ public record DependencyGraph(List<Node> nodes, List<Edge> edges) {
                        String type, String subject) {
     }
 
-    public record Edge(String from, String to, String rule, String team, boolean enabled) {
+    /** {@code condition}: the rule's CEL condition, if it has one; {@code filter}: the upstream's CEL filter. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Edge(String from, String to, String rule, String team, boolean enabled, String condition,
+                       String filter) {
+
+        /** The rule's name, then its condition (the expression is what the edge means) and the upstream's filter. */
+        String label() {
+            return rule + (condition == null ? "" : ": " + condition) + (filter == null ? "" : " [" + filter + "]");
+        }
     }
 
     static DependencyGraph of(List<Rule> rules) {
@@ -40,7 +48,8 @@ public record DependencyGraph(List<Node> nodes, List<Edge> edges) {
             for (Upstream upstream : rule.upstreams()) {
                 Node node = node(upstream);
                 nodes.putIfAbsent(node.id(), node);
-                edges.add(new Edge(node.id(), downstream.id(), rule.name(), rule.team(), rule.enabled()));
+                edges.add(new Edge(node.id(), downstream.id(), rule.name(), rule.team(), rule.enabled(),
+                        rule.condition(), upstream.filter()));
             }
         }
         return new DependencyGraph(List.copyOf(nodes.values()), edges);
@@ -60,7 +69,10 @@ public record DependencyGraph(List<Node> nodes, List<Edge> edges) {
                         digdag.workflow(), digdag.task(), null, null);
     }
 
-    /** Mermaid flowchart text; events are drawn as stadiums, disabled rules as dotted edges. */
+    /**
+     * Mermaid flowchart text; events are drawn as stadiums, disabled rules as dotted edges, and an edge is labelled
+     * with its rule and, for a rule with a condition, that expression.
+     */
     public String mermaid() {
         StringBuilder text = new StringBuilder("flowchart LR\n");
         Map<String, String> ids = new HashMap<>();
@@ -73,7 +85,7 @@ public record DependencyGraph(List<Node> nodes, List<Edge> edges) {
         }
         for (Edge edge : edges) {
             text.append("  ").append(ids.get(edge.from())).append(edge.enabled() ? " -->|" : " -.->|")
-                    .append(escape(edge.rule())).append("| ").append(ids.get(edge.to())).append('\n');
+                    .append(escape(edge.label())).append("| ").append(ids.get(edge.to())).append('\n');
         }
         return text.toString();
     }

@@ -9,18 +9,19 @@ import java.time.OffsetDateTime;
 import java.util.List;
 
 /**
- * A dependency rule: when its {@code upstreams} are satisfied ({@code match}) for correlated sessions, start
+ * A dependency rule: when its {@code upstreams} are satisfied ({@code match}, or the CEL {@code condition} over their
+ * ids) for correlated sessions, start
  * {@code action}'s workflow. The wire format of the REST API, and what {@link RuleService#enabledRules()} returns
  * (then with every default filled in). The Java component {@code notification} is {@code notify} in JSON. {@code version}, {@code created*} and {@code updated*} are set by Baton; on
  * input only {@code version} is read (optimistic locking), the others are ignored so a fetched rule can be sent back.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"name", "team", "description", "enabled", "upstreams", "match", "correlation", "window",
-        "deadline", "action", "notify", "version", "createdBy", "createdAt", "updatedBy", "updatedAt"})
+@JsonPropertyOrder({"name", "team", "description", "enabled", "upstreams", "match", "condition", "dependsOnPast",
+        "correlation", "window", "deadline", "action", "notify", "version", "createdBy", "createdAt", "updatedBy", "updatedAt"})
 public record Rule(String name, String team, String description, Boolean enabled, List<Upstream> upstreams,
-                   Match match, Correlation correlation, String window, Deadline deadline, Action action,
-                   @JsonProperty("notify") Notify notification, Long version, String createdBy,
-                   OffsetDateTime createdAt, String updatedBy, OffsetDateTime updatedAt) {
+                   Match match, String condition, Boolean dependsOnPast, Correlation correlation, String window,
+                   Deadline deadline, Action action, @JsonProperty("notify") Notify notification, Long version,
+                   String createdBy, OffsetDateTime createdAt, String updatedBy, OffsetDateTime updatedAt) {
 
     public static final String DEFAULT_WINDOW = "PT24H";
 
@@ -29,30 +30,35 @@ public record Rule(String name, String team, String description, Boolean enabled
         return Duration.parse(window);
     }
 
+    /** Whether a downstream session waits until the previous one succeeded in Digdag ({@code dependsOnPast}). */
+    public boolean waitsForPreviousSession() {
+        return Boolean.TRUE.equals(dependsOnPast);
+    }
+
     /** Keys of the upstreams for filtering: {@code server/project/workflow} or {@code event:<type>}. */
     public List<String> upstreamKeys() {
         return upstreams.stream().map(Upstream::key).distinct().toList();
     }
 
     Rule withName(String name) {
-        return new Rule(name, team, description, enabled, upstreams, match, correlation, window, deadline, action,
-                notification, version, createdBy, createdAt, updatedBy, updatedAt);
+        return new Rule(name, team, description, enabled, upstreams, match, condition, dependsOnPast, correlation, window,
+                deadline, action, notification, version, createdBy, createdAt, updatedBy, updatedAt);
     }
 
     Rule withEnabled(boolean enabled) {
-        return new Rule(name, team, description, enabled, upstreams, match, correlation, window, deadline, action,
-                notification, version, createdBy, createdAt, updatedBy, updatedAt);
+        return new Rule(name, team, description, enabled, upstreams, match, condition, dependsOnPast, correlation, window,
+                deadline, action, notification, version, createdBy, createdAt, updatedBy, updatedAt);
     }
 
     /** The rule as stored and audited: the definition without Baton's bookkeeping. */
     Rule definition() {
-        return new Rule(name, team, description, enabled, upstreams, match, correlation, window, deadline, action,
-                notification, null, null, null, null, null);
+        return new Rule(name, team, description, enabled, upstreams, match, condition, dependsOnPast, correlation, window,
+                deadline, action, notification, null, null, null, null, null);
     }
 
     Rule withMetadata(Long version, String createdBy, OffsetDateTime createdAt, String updatedBy,
                       OffsetDateTime updatedAt) {
-        return new Rule(name, team, description, enabled, upstreams, match, correlation, window, deadline, action,
-                notification, version, createdBy, createdAt, updatedBy, updatedAt);
+        return new Rule(name, team, description, enabled, upstreams, match, condition, dependsOnPast, correlation, window,
+                deadline, action, notification, version, createdBy, createdAt, updatedBy, updatedAt);
     }
 }

@@ -30,6 +30,22 @@ final class RuleExamples {
               "action": {"server": "main", "project": "bi", "workflow": "kpi_refresh", "ifFailed": "resume_failed"}
             }""";
 
+    static final String EXPRESSIONS = """
+            {
+              "name": "bi-daily-report-v2",
+              "team": "bi",
+              "description": "The game load and either the eikaiwa load or eikaiwa's word that it skipped the day, once the previous report succeeded",
+              "upstreams": [
+                {"id": "game-load", "digdag": {"server": "main", "project": "game", "workflow": "etl", "task": "+etl+load"}},
+                {"id": "eikaiwa-load", "digdag": {"server": "main", "project": "eikaiwa", "workflow": "etl", "task": "+etl+load"}},
+                {"id": "eikaiwa-skipped", "event": {"type": "com.example.eikaiwa.skipped"}, "filter": "data.rows == 0"}
+              ],
+              "condition": "game_load && (eikaiwa_load || eikaiwa_skipped)",
+              "dependsOnPast": true,
+              "correlation": {"by": "session_date", "zone": "Asia/Tokyo"},
+              "action": {"server": "main", "project": "bi", "workflow": "daily_report"}
+            }""";
+
     static final String ENABLEMENT = """
             {"enabled": false, "version": 3}""";
 

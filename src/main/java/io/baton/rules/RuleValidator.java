@@ -42,6 +42,9 @@ public class RuleValidator {
     @Inject
     DigdagReferences digdagReferences;
 
+    @Inject
+    RuleExpressions expressions;
+
     /** @return the rule with every default filled in; fails with a 400 listing each bad field */
     public Rule normalize(Rule rule) {
         if (rule == null) {
@@ -59,6 +62,7 @@ public class RuleValidator {
             }
         }
         List<Upstream> upstreams = upstreams(errors, rule.upstreams());
+        condition(errors, rule, upstreams);
         Correlation correlation = correlation(errors, rule.correlation());
         String window = rule.window() == null ? Rule.DEFAULT_WINDOW : rule.window();
         Duration windowDuration = InputLimits.duration(errors, "window", window);
@@ -72,8 +76,9 @@ public class RuleValidator {
             throw ProblemException.invalid(errors);
         }
         Rule normalized = new Rule(rule.name(), rule.team(), rule.description(), rule.enabled() == null || rule.enabled(),
-                upstreams, rule.match() == null ? Match.ALL : rule.match(), correlation, window, deadline, action,
-                notification, rule.version(), null, null, null, null);
+                upstreams, rule.condition() != null ? null : rule.match() == null ? Match.ALL : rule.match(),
+                rule.condition(), rule.dependsOnPast() != null && rule.dependsOnPast(), correlation, window, deadline,
+                action, notification, rule.version(), null, null, null, null);
         if (config.verifyAgainstDigdag()) {
             digdagReferences.verify(normalized);
         }
@@ -109,10 +114,38 @@ public class RuleValidator {
             DigdagCondition digdagCondition = upstream.digdag() == null ? null
                     : digdagCondition(errors, field + ".digdag", upstream.digdag());
             EventCondition event = upstream.event() == null ? null : event(errors, field + ".event", upstream.event());
+            if (upstream.filter() != null && expressionLength(errors, field + ".filter", upstream.filter())) {
+                errors.addAll(expressions.checkFilter(field + ".filter", upstream.filter()));
+            }
             String id = upstream.id() != null ? upstream.id() : derivedId(upstream, usedIds);
-            normalized.add(new Upstream(id, digdagCondition, event));
+            normalized.add(new Upstream(id, digdagCondition, event, upstream.filter()));
         }
         return normalized;
+    }
+
+    /** A CEL condition replaces {@code match}; it is checked against the ids the upstreams end up with. */
+    private void condition(List<FieldError> errors, Rule rule, List<Upstream> upstreams) {
+        if (rule.condition() == null) {
+            return;
+        }
+        if (rule.match() != null) {
+            errors.add(new FieldError("match", "give either 'match' or 'condition', not both"));
+        }
+        // Upstreams in error have no id yet; the condition is checked once they are fixed.
+        if (expressionLength(errors, "condition", rule.condition()) && rule.upstreams() != null
+                && upstreams.size() == rule.upstreams().size()) {
+            errors.addAll(expressions.checkCondition("condition", rule.condition(),
+                    upstreams.stream().map(Upstream::id).toList()));
+        }
+    }
+
+    /** CEL reads the rest (line breaks are welcome in an expression). */
+    private static boolean expressionLength(List<FieldError> errors, String field, String expression) {
+        if (expression.length() > MAX_TEXT) {
+            errors.add(new FieldError(field, "must be at most " + MAX_TEXT + " characters"));
+            return false;
+        }
+        return true;
     }
 
     private DigdagCondition digdagCondition(List<FieldError> errors, String field, DigdagCondition condition) {

@@ -77,7 +77,8 @@ public class RulesResource {
     @Operation(summary = "Register a new rule")
     @RequestBody(required = true, content = @Content(schema = @Schema(implementation = Rule.class), examples = {
             @ExampleObject(name = "bi-daily-report", value = RuleExamples.BI_DAILY_REPORT),
-            @ExampleObject(name = "resume-failed", value = RuleExamples.RESUME_FAILED)}))
+            @ExampleObject(name = "resume-failed", value = RuleExamples.RESUME_FAILED),
+            @ExampleObject(name = "expressions", value = RuleExamples.EXPRESSIONS)}))
     @APIResponseSchema(value = Rule.class, responseCode = "201", responseDescription = "Created")
     @APIResponse(responseCode = "400", description = "Invalid rule; one entry per bad field",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))

@@ -3,6 +3,7 @@ package io.baton.trigger;
 import io.baton.events.DigdagCompletion;
 import io.baton.rules.Deadline;
 import io.baton.rules.Rule;
+import io.baton.rules.RuleExpressions;
 import io.quarkus.hibernate.orm.panache.Panache;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
@@ -27,6 +28,9 @@ public class DeadlineWatch {
 
     @Inject
     TriggerOutcomes outcomes;
+
+    @Inject
+    RuleExpressions expressions;
 
     @Scheduled(every = "${baton.trigger.deadline-check-interval:30s}", delayed = "5s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = Scheduled.ApplicationNotRunning.class)
@@ -54,7 +58,7 @@ public class DeadlineWatch {
             if (TriggerRun.forKey(rule.name(), key).isPresent() || !raiseOnce(rule.name(), key)) {
                 return Optional.empty();
             }
-            Evaluation evaluation = Evaluation.of(rule, key, TriggerCondition.of(rule.name(), key));
+            Evaluation evaluation = Evaluation.of(rule, key, TriggerCondition.of(rule.name(), key), expressions);
             return Optional.of(outcomes.deadlineMissed(rule, evaluation, DigdagCompletion.formatSessionTime(session),
                     due.toOffsetDateTime().toString()));
         });

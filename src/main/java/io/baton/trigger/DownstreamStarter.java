@@ -67,6 +67,9 @@ public class DownstreamStarter {
     TriggerOutcomes outcomes;
 
     @Inject
+    PreviousSession previousSession;
+
+    @Inject
     MeterRegistry registry;
 
     @Inject
@@ -156,7 +159,11 @@ public class DownstreamStarter {
             return new Attempted(null, run.downstreamSession);
         }
         try {
-            Attempt attempt = startInDigdag(rule, run);
+            DigdagService.WorkflowTarget target = downstream(rule.action());
+            if (rule.waitsForPreviousSession() && heldBack(rule, run, target)) {
+                return new Attempted(rule, run.downstreamSession);
+            }
+            Attempt attempt = startInDigdag(rule, run, target);
             run.startedAt = OffsetDateTime.now(ZoneOffset.UTC);
             run.lastError = null;
             // Digdag's clock may run ahead of Baton's; a negative latency says nothing, so it is not recorded.
@@ -217,15 +224,29 @@ public class DownstreamStarter {
                 .ifPresent(outcomes::notifyAfterCommit);
     }
 
-    /** @return the attempt that runs the downstream session */
-    private Attempt startInDigdag(Rule rule, TriggerRun run) {
-        Action action = rule.action();
-        DigdagService.WorkflowTarget target;
+    private DigdagService.WorkflowTarget downstream(Action action) {
         try {
-            target = digdag.workflow(action.server(), action.project(), action.workflow());
+            return digdag.workflow(action.server(), action.project(), action.workflow());
         } catch (ProblemException missing) {
             throw new PermanentFailure(missing.getMessage());
         }
+    }
+
+    /** Asks Digdag whether the previous session succeeded; if not, the run waits and asks again later. */
+    private boolean heldBack(Rule rule, TriggerRun run, DigdagService.WorkflowTarget target) {
+        run.heldBack = previousSession.holdsBack(rule, target, OffsetDateTime.parse(run.downstreamSession)).orElse(null);
+        if (run.heldBack == null) {
+            return false;
+        }
+        run.state = TriggerRun.PENDING;
+        run.tries--; // waiting for the past is not a failed try
+        run.nextTryAt = OffsetDateTime.now(ZoneOffset.UTC).plus(config.pastSessionRecheck());
+        return true;
+    }
+
+    /** @return the attempt that runs the downstream session */
+    private Attempt startInDigdag(Rule rule, TriggerRun run, DigdagService.WorkflowTarget target) {
+        Action action = rule.action();
         DigdagClient client = target.client();
         Workflow workflow = target.workflow();
         OffsetDateTime session = OffsetDateTime.parse(run.downstreamSession);

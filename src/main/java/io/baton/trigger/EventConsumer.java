@@ -89,7 +89,7 @@ public class EventConsumer {
         try {
             JsonNode data = message.getPayload() == null ? mapper.createObjectNode() : mapper.readTree(message.getPayload());
             if (ce.getType().startsWith(DigdagCompletion.TYPE_PREFIX)) {
-                return Optional.of(UpstreamEvent.of(ce.getId(), mapper.treeToValue(data, DigdagCompletion.class)));
+                return Optional.of(UpstreamEvent.of(ce.getId(), mapper.treeToValue(data, DigdagCompletion.class), data));
             }
             return Optional.of(external(ce, data));
         } catch (Exception e) {
@@ -106,6 +106,7 @@ public class EventConsumer {
         if (sessionTime == null && sessionDate == null) {
             sessionTime = OffsetDateTime.ofInstant(time, ZoneOffset.UTC);
         }
-        return new UpstreamEvent(ce.getId(), ce.getType(), ce.getSubject().orElse(null), null, sessionTime, sessionDate, time);
+        return new UpstreamEvent(ce.getId(), ce.getType(), ce.getSubject().orElse(null), null, sessionTime, sessionDate, time,
+                data);
     }
 }

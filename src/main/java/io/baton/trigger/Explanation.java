@@ -2,20 +2,29 @@ package io.baton.trigger;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.baton.rules.Rule;
+import io.baton.rules.RuleExpressions;
 
 import java.time.OffsetDateTime;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Why a rule has or has not fired for a correlation key: the satisfied upstreams with when and by which session,
- * the missing ones, the ledger row (the run) if there is one, and the events the rule failed to evaluate.
+ * the missing ones, the rule's condition with the value of each upstream in it, the ledger row (the run) if there is
+ * one, and the events the rule failed to evaluate. {@code held_back}: the run waits for the previous downstream
+ * session to succeed ({@code dependsOnPast}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Explanation(String rule, String correlationKey, String status, List<Satisfied> satisfied,
-                         List<String> missing, boolean windowExpired, Run run,
+                         List<String> missing, Condition condition, boolean windowExpired, Run run,
                          @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Failure> errors) {
 
     public static final String EVALUATION_FAILED = "evaluation_failed";
+
+    /** A rule's CEL condition, the value of each name in it (an upstream id with {@code _} for {@code -}), and its result. */
+    public record Condition(String expression, Map<String, Boolean> values, boolean result) {
+    }
 
     public record Satisfied(String upstream, String sessionTime, String attemptId, OffsetDateTime finishedAt,
                             OffsetDateTime satisfiedAt, String eventId) {
@@ -24,7 +33,7 @@ public record Explanation(String rule, String correlationKey, String status, Lis
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Run(long id, String downstreamSession, String state, boolean manual, String requestedBy,
                       OffsetDateTime createdAt, OffsetDateTime startedAt, String attemptId, String attemptUrl,
-                      int tries, String lastError) {
+                      int tries, String lastError, String heldBack) {
     }
 
     public record Failure(String eventId, String upstreamSession, String error, OffsetDateTime failedAt) {
@@ -32,7 +41,8 @@ public record Explanation(String rule, String correlationKey, String status, Lis
 
     /** Failures of evaluations whose correlation key could not even be computed. */
     static Explanation ofFailures(Rule rule, List<EvaluationError> errors) {
-        return new Explanation(rule.name(), null, EVALUATION_FAILED, List.of(), List.of(), false, null, failures(errors));
+        return new Explanation(rule.name(), null, EVALUATION_FAILED, List.of(), List.of(), null, false, null,
+                failures(errors));
     }
 
     static Explanation of(Rule rule, Evaluation evaluation, TriggerRun run, List<EvaluationError> errors) {
@@ -41,7 +51,7 @@ public record Explanation(String rule, String correlationKey, String status, Lis
                 .toList();
         String status;
         if (run != null) {
-            status = run.state;
+            status = TriggerRun.PENDING.equals(run.state) && run.heldBack != null ? "held_back" : run.state;
         } else if (!errors.isEmpty()) {
             status = EVALUATION_FAILED;
         } else if (evaluation.expired()) {
@@ -52,12 +62,21 @@ public record Explanation(String rule, String correlationKey, String status, Lis
             status = "waiting";
         }
         return new Explanation(rule.name(), evaluation.correlationKey(), status, satisfied, evaluation.missing(),
-                evaluation.expired(), run == null ? null : new Run(run.id, run.downstreamSession, run.state, run.manual,
-                run.requestedBy, run.createdAt, run.startedAt, run.attemptId, run.attemptUrl, run.tries, run.lastError),
-                failures(errors));
+                condition(rule, evaluation), evaluation.expired(), run == null ? null : new Run(run.id,
+                run.downstreamSession, run.state, run.manual, run.requestedBy, run.createdAt, run.startedAt,
+                run.attemptId, run.attemptUrl, run.tries, run.lastError, run.heldBack), failures(errors));
     }
 
     private static List<Failure> failures(List<EvaluationError> errors) {
         return errors.stream().map(e -> new Failure(e.eventId, e.upstreamSession, e.error, e.failedAt)).toList();
+    }
+
+    private static Condition condition(Rule rule, Evaluation evaluation) {
+        if (rule.condition() == null) {
+            return null;
+        }
+        Map<String, Boolean> values = new LinkedHashMap<>();
+        evaluation.values().forEach((id, value) -> values.put(RuleExpressions.identifier(id), value));
+        return new Condition(rule.condition(), values, evaluation.met());
     }
 }

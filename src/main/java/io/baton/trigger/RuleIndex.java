@@ -2,6 +2,7 @@ package io.baton.trigger;
 
 import io.baton.rules.DigdagCondition;
 import io.baton.rules.Rule;
+import io.baton.rules.RuleExpressions;
 import io.baton.rules.RuleService;
 import io.baton.rules.RulesChanged;
 import io.baton.rules.Upstream;
@@ -44,6 +45,9 @@ public class RuleIndex implements TaskInterest {
 
     @Inject
     RuleService rules;
+
+    @Inject
+    RuleExpressions expressions;
 
     private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), Map.of(), Set.of());
 
@@ -97,23 +101,37 @@ public class RuleIndex implements TaskInterest {
         workflowsWithTasks.addAll(withTasks);
     }
 
-    /** The upstreams of enabled rules this event satisfies. */
+    /** The upstreams of enabled rules this event satisfies, filters included. */
     public List<Candidate> match(UpstreamEvent event) {
         Snapshot current = snapshot;
+        List<Candidate> matching;
         if (event.isDigdag()) {
             var completion = event.completion();
             List<Candidate> candidates = current.byWorkflow().get(completion.workflowKey());
             if (candidates == null) {
                 return List.of();
             }
-            return candidates.stream().filter(c -> satisfies(c.upstream().digdag(), event)).toList();
+            matching = candidates.stream().filter(c -> satisfies(c.upstream().digdag(), event)).toList();
+        } else {
+            List<Candidate> candidates = current.byEventType().get(event.type());
+            if (candidates == null) {
+                return List.of();
+            }
+            matching = candidates.stream()
+                    .filter(c -> c.upstream().event().subject() == null || c.upstream().event().subject().equals(event.subject()))
+                    .toList();
         }
-        List<Candidate> candidates = current.byEventType().get(event.type());
-        if (candidates == null) {
-            return List.of();
+        return passFilters(matching, event);
+    }
+
+    /** The event's data is turned into CEL values once, and only when a candidate has a filter. */
+    private List<Candidate> passFilters(List<Candidate> candidates, UpstreamEvent event) {
+        if (candidates.stream().allMatch(c -> c.upstream().filter() == null)) {
+            return candidates;
         }
+        RuleExpressions.FilterInput input = event.filterInput();
         return candidates.stream()
-                .filter(c -> c.upstream().event().subject() == null || c.upstream().event().subject().equals(event.subject()))
+                .filter(c -> c.upstream().filter() == null || expressions.filter(c.upstream().filter(), input))
                 .toList();
     }
 

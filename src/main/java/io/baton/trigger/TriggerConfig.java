@@ -55,6 +55,13 @@ public interface TriggerConfig {
     @WithDefault("5m")
     Duration historyGrace();
 
+    /**
+     * How often a run held back by {@code dependsOnPast} asks Digdag again whether the previous downstream session
+     * has succeeded.
+     */
+    @WithDefault("1m")
+    Duration pastSessionRecheck();
+
     /** How often missed deadlines are looked for. */
     @WithDefault("30s")
     Duration deadlineCheckInterval();

@@ -60,6 +60,10 @@ public class TriggerRun extends RuleKeyRow {
     @Column(name = "last_error")
     public String lastError;
 
+    /** Why the run waits for the previous downstream session (dependsOnPast), while it does; else null. */
+    @Column(name = "held_back")
+    public String heldBack;
+
     /**
      * Commits the intent to fire, once per rule and downstream session.
      *

@@ -6,6 +6,7 @@ import io.baton.events.DigdagCompletion;
 import io.baton.problem.InputLimits;
 import io.baton.problem.ProblemException;
 import io.baton.rules.Rule;
+import io.baton.rules.RuleExpressions;
 import io.baton.rules.RuleService;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -48,6 +49,9 @@ public class TriggerService {
 
     @Inject
     TriggerOutcomes outcomes;
+
+    @Inject
+    RuleExpressions expressions;
 
     @Inject
     MeterRegistry registry;
@@ -134,7 +138,7 @@ public class TriggerService {
         if (!TriggerCondition.record(rule.name(), key, upstreamId, event, sessionTime)) {
             return Optional.empty();
         }
-        Evaluation evaluation = Evaluation.of(rule, key, TriggerCondition.of(rule.name(), key));
+        Evaluation evaluation = Evaluation.of(rule, key, TriggerCondition.of(rule.name(), key), expressions);
         if (!evaluation.ready()) {
             return Optional.empty();
         }
@@ -203,8 +207,9 @@ public class TriggerService {
         });
     }
 
-    private static Explanation explanation(Rule rule, String key, TriggerRun run, List<EvaluationError> errors) {
-        return Explanation.of(rule, Evaluation.of(rule, key, TriggerCondition.of(rule.name(), key)), run, errors);
+    private Explanation explanation(Rule rule, String key, TriggerRun run, List<EvaluationError> errors) {
+        return Explanation.of(rule, Evaluation.of(rule, key, TriggerCondition.of(rule.name(), key), expressions), run,
+                errors);
     }
 
     /** Whether a stored session lies in [from, to); one that cannot be read (stored before validation) only in an open one. */

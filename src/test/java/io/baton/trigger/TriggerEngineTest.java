@@ -8,6 +8,7 @@ import io.baton.TestTokens;
 import io.baton.digdag.Attempt;
 import io.baton.digdag.AttemptQuery;
 import io.baton.digdag.DigdagClients;
+import io.baton.digdag.DigdagJson;
 import io.baton.emulator.DigdagEmulator;
 import io.baton.events.DigdagCompletion;
 import io.baton.events.EventsConfig;
@@ -196,7 +197,7 @@ class TriggerEngineTest {
         DigdagCompletion completion = new DigdagCompletion("main", project, "etl", "+etl+load", "7", attemptId, "1",
                 "uuid-" + attemptId, DigdagCompletion.formatSessionTime(session), session.toLocalDate(), "success", null,
                 finished, finished, "http://digdag/attempts/" + attemptId, null, null);
-        return UpstreamEvent.of(completion.eventId(), completion);
+        return UpstreamEvent.of(completion.eventId(), completion, DigdagJson.mapper().valueToTree(completion));
     }
 
     @Test
@@ -352,6 +353,155 @@ class TriggerEngineTest {
         as(TestTokens.writer("bi")).post("/api/v1/rules/" + name + "/fire?session=2026-11-30").then().statusCode(409);
         assertThat(attempts(world.bi(), "daily_report")).singleElement().extracting(Attempt::sessionTime)
                 .isEqualTo(OffsetDateTime.parse("2026-11-30T00:00:00+09:00"));
+    }
+
+    private static Map<String, Object> withId(String id, Map<String, Object> upstream) {
+        Map<String, Object> named = new HashMap<>(upstream);
+        named.put("id", id);
+        return named;
+    }
+
+    private static void publish(String type, Map<String, Object> data) {
+        as(TestTokens.writer("crm")).body(Map.of("specversion", "1.0", "id", UUID.randomUUID().toString(), "type", type,
+                "source", "urn:test", "data", data)).post("/api/v1/events").then().statusCode(202);
+    }
+
+    @Test
+    void aConditionFiresOnTheGameLoadWithTheEikaiwaLoadOrAnEventThatEikaiwaSkippedTheDay() {
+        World world = world();
+        String skipped = "com.example.eikaiwa.skipped." + UUID.randomUUID().toString().substring(0, 6);
+        Map<String, Object> rule = dailyReport(unique("condition"), world);
+        rule.put("upstreams", List.of(withId("game-load", digdag(world.game(), "+etl+load")),
+                withId("eikaiwa-load", digdag(world.eikaiwa(), "+etl+load")),
+                Map.of("id", "eikaiwa-skipped", "event", Map.of("type", skipped))));
+        rule.put("condition", "game_load && (eikaiwa_load || eikaiwa_skipped)");
+        String name = register(rule);
+        OffsetDateTime session = DAY.plusDays(20);
+
+        runEtl(world.game(), session);
+        await().atMost(Duration.ofSeconds(20)).until(() -> explain(name, "2026-12-14").path("satisfied").size() == 1);
+        JsonNode waiting = explain(name, "2026-12-14");
+        assertThat(waiting.path("status").asText()).isEqualTo("waiting");
+        assertThat(waiting.path("condition").path("expression").asText())
+                .isEqualTo("game_load && (eikaiwa_load || eikaiwa_skipped)");
+        assertThat(waiting.path("condition").path("values").toString())
+                .isEqualTo("{\"game_load\":true,\"eikaiwa_load\":false,\"eikaiwa_skipped\":false}");
+        assertThat(waiting.path("condition").path("result").asBoolean()).isFalse();
+        assertThat(attempts(world.bi(), "daily_report")).isEmpty();
+
+        publish(skipped, Map.of("sessionDate", "2026-12-14"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> !attempts(world.bi(), "daily_report").isEmpty());
+        assertThat(attempts(world.bi(), "daily_report")).singleElement().extracting(Attempt::sessionTime).isEqualTo(session);
+        JsonNode fired = explain(name, "2026-12-14");
+        assertThat(fired.path("condition").path("values").path("eikaiwa_skipped").asBoolean()).isTrue();
+        assertThat(fired.path("condition").path("result").asBoolean()).isTrue();
+
+        // The next day eikaiwa loads and even says it skipped, but the game never loads: no report.
+        runEtl(world.eikaiwa(), session.plusDays(1));
+        publish(skipped, Map.of("sessionDate", "2026-12-15"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> explain(name, "2026-12-15").path("satisfied").size() == 2);
+        assertThat(explain(name, "2026-12-15").path("status").asText()).isEqualTo("waiting");
+        assertThat(attempts(world.bi(), "daily_report")).hasSize(1);
+    }
+
+    @Test
+    void threeOfFourRegionalLoadsAreEnoughWithCount() {
+        World world = world();
+        List<String> regions = List.of("eu", "us", "jp", "kr");
+        List<Map<String, Object>> upstreams = new java.util.ArrayList<>();
+        for (String region : regions) {
+            String project = region + "-" + world.bi();
+            emulator.project(project).workflow("etl", "Asia/Tokyo", sequence(task("load")));
+            upstreams.add(withId(region + "-load", digdag(project, "+etl+load")));
+        }
+        Map<String, Object> rule = dailyReport(unique("regions"), world);
+        rule.put("upstreams", upstreams);
+        rule.put("condition", "count([eu_load, us_load, jp_load, kr_load]) >= 3");
+        String name = register(rule);
+        OffsetDateTime session = DAY.plusDays(22);
+
+        runEtl("eu-" + world.bi(), session);
+        runEtl("us-" + world.bi(), session);
+        await().atMost(Duration.ofSeconds(20)).until(() -> explain(name, "2026-12-16").path("satisfied").size() == 2);
+        assertThat(explain(name, "2026-12-16").path("condition").path("result").asBoolean()).isFalse();
+        assertThat(attempts(world.bi(), "daily_report")).isEmpty();
+
+        runEtl("kr-" + world.bi(), session);
+        await().atMost(Duration.ofSeconds(20)).until(() -> !attempts(world.bi(), "daily_report").isEmpty());
+        assertThat(explain(name, "2026-12-16").path("condition").path("values").path("jp_load").asBoolean()).isFalse();
+        assertThat(explain(name, "2026-12-16").path("status").asText()).isEqualTo("started");
+    }
+
+    @Test
+    void aFilterOnAnExternalEventLetsOnlyALoadWithRowsSatisfyIt() {
+        World world = world();
+        String type = "com.example.dwh.loaded." + UUID.randomUUID().toString().substring(0, 6);
+        Map<String, Object> rule = dailyReport(unique("rows"), world);
+        rule.put("upstreams", List.of(Map.of("id", "dwh", "event", Map.of("type", type), "filter", "data.rows > 0")));
+        String name = register(rule);
+
+        // One type, one Kafka key: the empty load is consumed before the one with rows.
+        publish(type, Map.of("sessionDate", "2026-12-17", "rows", 0));
+        publish(type, Map.of("sessionDate", "2026-12-18", "rows", 1200));
+        await().atMost(Duration.ofSeconds(20)).until(() -> !attempts(world.bi(), "daily_report").isEmpty());
+        assertThat(attempts(world.bi(), "daily_report")).singleElement().extracting(Attempt::sessionTime)
+                .isEqualTo(OffsetDateTime.parse("2026-12-18T00:00:00+09:00"));
+        assertThat(explain(name, "2026-12-17").path("missing")).extracting(JsonNode::asText).containsExactly("dwh");
+    }
+
+    @Test
+    void aFilterOnADigdagCompletionLetsOnlyTheFirstOfTheMonthSatisfyIt() {
+        World world = world();
+        Map<String, Object> rule = dailyReport(unique("monthly"), world);
+        Map<String, Object> load = new HashMap<>(digdag(world.game(), "+etl+load"));
+        load.put("filter", "data.sessionDate.endsWith('-01') && data.task == '+etl+load'");
+        rule.put("upstreams", List.of(load));
+        String name = register(rule);
+
+        // One workflow, one Kafka key: the 30th is consumed before the 1st.
+        runEtl(world.game(), OffsetDateTime.parse("2026-11-30T00:00:00+09:00"));
+        runEtl(world.game(), OffsetDateTime.parse("2026-12-01T00:00:00+09:00"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> !attempts(world.bi(), "daily_report").isEmpty());
+        assertThat(attempts(world.bi(), "daily_report")).singleElement().extracting(Attempt::sessionTime)
+                .isEqualTo(OffsetDateTime.parse("2026-12-01T00:00:00+09:00"));
+        assertThat(explain(name, "2026-11-30").path("status").asText()).isEqualTo("waiting");
+    }
+
+    @Test
+    void dependsOnPastHoldsADayBackUntilThePreviousDaySucceededInDigdag() {
+        World world = world();
+        Map<String, Object> rule = dailyReport(unique("past"), world);
+        rule.put("dependsOnPast", true);
+        String name = register(rule);
+        OffsetDateTime yesterday = DAY.plusDays(25);
+        OffsetDateTime today = DAY.plusDays(26);
+        String previous = emulator.startAttempt(world.bi(), "daily_report", yesterday, Map.of());
+
+        runEtl(world.game(), today);
+        runEtl(world.eikaiwa(), today);
+        await().atMost(Duration.ofSeconds(20)).until(() -> explain(name, "2026-12-20").path("status").asText().equals("held_back"));
+        assertThat(explain(name, "2026-12-20").path("run").path("heldBack").asText())
+                .contains("previous session 2026-12-19T00:00:00+09:00").contains("has not succeeded")
+                .contains("attempt " + previous + " is running");
+        assertThat(attempts(world.bi(), "daily_report")).hasSize(1);
+
+        emulator.completeAll(previous);
+        await().atMost(Duration.ofSeconds(20)).until(() -> attempts(world.bi(), "daily_report").size() == 2);
+        assertThat(attempts(world.bi(), "daily_report")).extracting(Attempt::sessionTime).contains(today);
+        JsonNode started = explain(name, "2026-12-20");
+        assertThat(started.path("status").asText()).isEqualTo("started");
+        assertThat(started.path("run").has("heldBack")).isFalse();
+    }
+
+    @Test
+    void dependsOnPastDoesNotHoldBackAWorkflowsFirstSession() {
+        World world = world();
+        Map<String, Object> rule = dailyReport(unique("first"), world);
+        rule.put("dependsOnPast", true);
+        register(rule);
+        runEtl(world.game(), DAY.plusDays(27));
+        runEtl(world.eikaiwa(), DAY.plusDays(27));
+        await().atMost(Duration.ofSeconds(20)).until(() -> !attempts(world.bi(), "daily_report").isEmpty());
     }
 
     @Test

@@ -4,7 +4,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 
 import java.util.Map;
 
-/** A Slack webhook that points at a local stub, and deadlines checked every second. */
+/** A Slack webhook that points at a local stub, and deadlines and held-back runs checked every second. */
 public class TriggerTestProfile implements QuarkusTestProfile {
 
     @Override
@@ -12,6 +12,7 @@ public class TriggerTestProfile implements QuarkusTestProfile {
         return Map.of(
                 "baton.rules.slack-webhooks.bi-alerts", SlackStub.get().url(),
                 "baton.trigger.deadline-check-interval", "1s",
-                "baton.trigger.backoff", "200ms");
+                "baton.trigger.backoff", "200ms",
+                "baton.trigger.past-session-recheck", "1s");
     }
 }

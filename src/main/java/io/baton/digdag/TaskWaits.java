@@ -107,9 +107,12 @@ public class TaskWaits {
                     || Long.parseLong(completion.attemptId()) < sinceAttempt) {
                 return;
             }
-            if (task.equals(completion.task())) {
+            boolean ofTask = task.equals(completion.task());
+            if (ofTask && Task.SUCCESS.equals(completion.state())) {
                 offer(fromEvent(completion));
-            } else if (!completion.isTask() && !result.isDone()) {
+            } else if ((ofTask || !completion.isTask()) && !result.isDone()) {
+                // A failure may be the first copy of a retried group's child, whose new copy (same name, higher id)
+                // runs on: the task list tells the current one.
                 Infrastructure.getDefaultWorkerPool().execute(() -> finalRead(completion.attemptId()));
             }
         }

@@ -16,12 +16,16 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 
 import static io.baton.digdag.DigdagApiTest.as;
 import static io.baton.digdag.DigdagApiTest.etlProject;
 import static io.baton.digdag.DigdagApiTest.session;
+import static io.baton.emulator.TaskSpec.group;
+import static io.baton.emulator.TaskSpec.task;
+import static io.baton.emulator.WorkflowSpec.sequence;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
@@ -92,6 +96,30 @@ class DigdagWaitTest {
         as(TestTokens.reader()).get(session(project, "2026-11-24") + "/tasks/extract/wait").then().statusCode(200)
                 .body("reached", is(true))
                 .body("task.attemptIndex", is(1));
+    }
+
+    /** The first copy of a retried group's child fails, the wait goes on and ends with the new copy's success. */
+    @Test
+    void aFailureThatARetriedGroupRepeatsDoesNotEndTheWait() {
+        String project = "d" + UUID.randomUUID().toString().substring(0, 8);
+        emulator.project(project).workflow("etl", "Asia/Tokyo",
+                sequence(group("grp", task("flaky")).withRetry(1, Duration.ZERO), task("load")));
+        String attempt = emulator.startAttempt(project, "etl", SESSION, Map.of());
+        CompletableFuture<Response> answer = waitFor(project, "+etl+grp+flaky", "state=success&timeout=PT2M");
+        awaitWaiting(1);
+
+        try (KafkaTestConsumer consumer = new KafkaTestConsumer(events.topic())) {
+            emulator.failTask(attempt, "+etl+grp+flaky", "failing once");
+            consumer.awaitRecords(records -> records.stream().anyMatch(r -> r.key().contains(project)
+                    && r.value().contains("\"+etl+grp+flaky\"") && r.value().contains("\"error\"")), LONG);
+        }
+        // The failure event makes the waiter read the task list: it finds the new copy running, and waits on.
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> !answer.isDone());
+
+        emulator.completeTask(attempt, "+etl+grp+flaky");
+        answer.join().then().statusCode(200)
+                .body("reached", is(true))
+                .body("task.state", equalTo("success"));
     }
 
     @Test

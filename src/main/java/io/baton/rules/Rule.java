@@ -15,9 +15,10 @@ import java.util.List;
  * input only {@code version} is read (optimistic locking), the others are ignored so a fetched rule can be sent back.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"name", "team", "description", "enabled", "upstreams", "match", "correlation", "window",
+@JsonPropertyOrder({"name", "team", "description", "enabled", "mode", "upstreams", "match", "correlation", "window",
         "deadline", "action", "notify", "version", "createdBy", "createdAt", "updatedBy", "updatedAt"})
-public record Rule(String name, String team, String description, Boolean enabled, List<Upstream> upstreams,
+public record Rule(String name, String team, String description, Boolean enabled, RuleMode mode,
+                   List<Upstream> upstreams,
                    Match match, Correlation correlation, String window, Deadline deadline, Action action,
                    @JsonProperty("notify") Notify notification, Long version, String createdBy,
                    OffsetDateTime createdAt, String updatedBy, OffsetDateTime updatedAt) {
@@ -35,24 +36,34 @@ public record Rule(String name, String team, String description, Boolean enabled
     }
 
     Rule withName(String name) {
-        return new Rule(name, team, description, enabled, upstreams, match, correlation, window, deadline, action,
+        return new Rule(name, team, description, enabled, mode, upstreams, match, correlation, window, deadline, action,
+                notification, version, createdBy, createdAt, updatedBy, updatedAt);
+    }
+
+    /** Whether the rule only records its fires instead of starting the downstream. */
+    public boolean isShadow() {
+        return mode == RuleMode.SHADOW;
+    }
+
+    Rule withMode(RuleMode mode) {
+        return new Rule(name, team, description, enabled, mode, upstreams, match, correlation, window, deadline, action,
                 notification, version, createdBy, createdAt, updatedBy, updatedAt);
     }
 
     Rule withEnabled(boolean enabled) {
-        return new Rule(name, team, description, enabled, upstreams, match, correlation, window, deadline, action,
+        return new Rule(name, team, description, enabled, mode, upstreams, match, correlation, window, deadline, action,
                 notification, version, createdBy, createdAt, updatedBy, updatedAt);
     }
 
     /** The rule as stored and audited: the definition without Baton's bookkeeping. */
     Rule definition() {
-        return new Rule(name, team, description, enabled, upstreams, match, correlation, window, deadline, action,
+        return new Rule(name, team, description, enabled, mode, upstreams, match, correlation, window, deadline, action,
                 notification, null, null, null, null, null);
     }
 
     Rule withMetadata(Long version, String createdBy, OffsetDateTime createdAt, String updatedBy,
                       OffsetDateTime updatedAt) {
-        return new Rule(name, team, description, enabled, upstreams, match, correlation, window, deadline, action,
+        return new Rule(name, team, description, enabled, mode, upstreams, match, correlation, window, deadline, action,
                 notification, version, createdBy, createdAt, updatedBy, updatedAt);
     }
 }

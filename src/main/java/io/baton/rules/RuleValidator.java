@@ -68,7 +68,7 @@ public class RuleValidator {
             throw ProblemException.invalid(errors);
         }
         Rule normalized = new Rule(rule.name(), rule.team(), rule.description(), rule.enabled() == null || rule.enabled(),
-                upstreams, rule.match() == null ? Match.ALL : rule.match(), correlation, window, deadline, action,
+                rule.mode() == null ? RuleMode.ACTIVE : rule.mode(), upstreams, rule.match() == null ? Match.ALL : rule.match(), correlation, window, deadline, action,
                 notification, rule.version(), null, null, null, null);
         if (config.verifyAgainstDigdag()) {
             digdagReferences.verify(normalized);

@@ -116,6 +116,12 @@ public class DownstreamStarter {
         } catch (ProblemException deleted) {
             return Optional.of(fail(null, run, "the rule was deleted before its downstream could start"));
         }
+        if (rule.isShadow()) {
+            run.state = TriggerRun.SHADOW;
+            run.startedAt = OffsetDateTime.now(ZoneOffset.UTC);
+            registry.counter("baton.trigger.fired", "outcome", run.state).increment();
+            return Optional.of(outcomes.record(rule, run));
+        }
         try {
             startInDigdag(rule, run);
             run.startedAt = OffsetDateTime.now(ZoneOffset.UTC);

@@ -3,6 +3,7 @@ package io.baton.trigger;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.baton.rules.Rule;
 
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
 
@@ -12,7 +13,19 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Explanation(String rule, String correlationKey, String status, List<Satisfied> satisfied,
-                         List<String> missing, boolean windowExpired, Run run) {
+                         List<String> missing, boolean windowExpired, Run run, RealStart downstream) {
+
+    /**
+     * How the downstream session really started beside a shadow run (by its schedule or by hand); {@code attemptId}
+     * null while it has not.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record RealStart(String attemptId, Instant startedAt, String status) {
+    }
+
+    Explanation withDownstream(RealStart downstream) {
+        return new Explanation(rule, correlationKey, status, satisfied, missing, windowExpired, run, downstream);
+    }
 
     public record Satisfied(String upstream, String sessionTime, String attemptId, OffsetDateTime finishedAt,
                             OffsetDateTime satisfiedAt, String eventId) {
@@ -40,6 +53,7 @@ public record Explanation(String rule, String correlationKey, String status, Lis
         }
         return new Explanation(rule.name(), evaluation.correlationKey(), status, satisfied, evaluation.missing(),
                 evaluation.expired(), run == null ? null : new Run(run.id, run.downstreamSession, run.state, run.manual,
-                run.requestedBy, run.createdAt, run.startedAt, run.attemptId, run.attemptUrl, run.tries, run.lastError));
+                run.requestedBy, run.createdAt, run.startedAt, run.attemptId, run.attemptUrl, run.tries, run.lastError),
+                null);
     }
 }

@@ -25,6 +25,8 @@ public class TriggerRun extends PanacheEntityBase {
     public static final String ALREADY_EXISTED = "already_existed";
     public static final String RETRIED = "retried";
     public static final String FAILED = "failed";
+    /** A shadow rule's would-be fire: recorded, nothing started ({@code startedAt} = when it would have). */
+    public static final String SHADOW = "shadow";
 
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)

@@ -114,6 +114,12 @@ public class TriggerRun extends PanacheEntityBase {
                 .getResultList()).stream().map(Number::longValue).toList();
     }
 
+    /** Turns the rule's shadow runs recorded since {@code since} into pending ones, for the starter to start. */
+    public static void reopenShadow(String rule, Instant since) {
+        update("state = ?1, tries = 0, nextTryAt = ?2 where ruleName = ?3 and state = ?4 and createdAt >= ?5",
+                PENDING, OffsetDateTime.now(ZoneOffset.UTC), rule, SHADOW, OffsetDateTime.ofInstant(since, ZoneOffset.UTC));
+    }
+
     static Optional<TriggerRun> forKey(String rule, String key) {
         return find("ruleName = ?1 and correlationKey = ?2", rule, key).firstResultOptional();
     }

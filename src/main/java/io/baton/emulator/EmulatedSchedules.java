@@ -146,6 +146,12 @@ final class EmulatedSchedules {
             throw ApiError.badRequest("RESTEASY003065: Cannot consume content type");
         }
         JsonNode request = json(body);
+        // Digdag's Jackson reads every field before it checks the required ones.
+        for (String field : List.of("nextTime", "fromTime", "nextRunTime")) {
+            if (request.hasNonNull(field)) {
+                instant(schedule, request.get(field).asText());
+            }
+        }
         if (!request.hasNonNull("dryRun")) {
             throw ApiError.badRequest("Cannot construct instance of `io.digdag.client.api.ImmutableRestScheduleSkip"
                     + "Request`, problem: Cannot build RestScheduleSkipRequest, some of required attributes are not "
@@ -242,7 +248,8 @@ final class EmulatedSchedules {
             try {
                 return LocalDateTime.parse(text).atZone(zone(schedule)).toInstant();
             } catch (DateTimeParseException e) {
-                throw ApiError.badRequest("Invalid timestamp format: " + text);
+                throw ApiError.badRequest("Cannot construct instance of `io.digdag.client.api.LocalTimeOrInstant`, "
+                        + "problem: Invalid timestamp format: " + text);
             }
         }
     }

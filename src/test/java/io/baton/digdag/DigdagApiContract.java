@@ -209,9 +209,36 @@ public final class DigdagApiContract implements ExchangeCheck {
         // "workflow.id ... can be null if the definition is gone"
         nullable(properties(definitions, "NameOptionalId"), "id");
 
+        // Schedules ("RestSchedule (GET): id, project{id,name}, workflow{id,name}, nextRunTime (UTC instant),
+        // nextScheduleTime (offset date-time in the workflow's timezone), disabledAt (null or instant).
+        // RestScheduleSummary (the POST answers) adds createdAt and updatedAt"; the spec has int64 instants).
+        ObjectNode schedule = properties(definitions, "RestSchedule");
+        instants(schedule, false, "nextRunTime");
+        instants(schedule, true, "disabledAt");
+        ObjectNode scheduleSummary = properties(definitions, "RestScheduleSummary");
+        instants(scheduleSummary, false, "nextRunTime", "createdAt", "updatedAt");
+        instants(scheduleSummary, true, "disabledAt");
+        // Skip: "dryRun (required) and either nextTime or fromTime+count; optional nextRunTime (instant)"; nextTime
+        // is a local date-time in the workflow's timezone or an instant.
+        ObjectNode skipRequest = (ObjectNode) definitions.get("RestScheduleSkipRequest");
+        ObjectNode skip = (ObjectNode) skipRequest.get("properties");
+        skip.set("nextTime", object("type", "string"));
+        instants(skip, false, "fromTime", "nextRunTime");
+        skipRequest.set("required", array("dryRun"));
+        skipRequest.put("additionalProperties", false);
+        // Enable: "a JSON body is required ... Optional skipSchedule (bool) and nextTime (local date-time)".
+        ((ObjectNode) definitions.get("RestScheduleEnableRequest")).put("additionalProperties", false);
+        for (String action : List.of("enable", "skip")) {
+            for (JsonNode parameter : paths.get("/api/schedules/{id}/" + action).get("post").get("parameters")) {
+                if ("body".equals(parameter.get("in").asText())) {
+                    ((ObjectNode) parameter).put("required", true);
+                }
+            }
+        }
+
         // Every field the notes list is always there, and no other ("Fields: ...").
         for (String name : List.of("RestProject", "RestWorkflowDefinition", "RestSessionAttempt", "RestSession",
-                "Attempt", "RestTask", "IdAndName", "NameOptionalId")) {
+                "Attempt", "RestTask", "IdAndName", "NameOptionalId", "RestSchedule", "RestScheduleSummary")) {
             strict((ObjectNode) definitions.get(name));
         }
 

@@ -48,6 +48,19 @@ public final class DigdagSamples {
         return samples;
     }
 
+    /** The sample {@code NN-name} by its number, e.g. {@code numbered(95)}. */
+    public static Sample numbered(int number) {
+        Path dir = DigdagApiContract.API_DIR.resolve("samples");
+        try (Stream<Path> files = Files.list(dir)) {
+            Path json = files.filter(f -> f.getFileName().toString().matches(number + "-.*\\.json")).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("no sample " + number + " in " + dir));
+            String name = json.getFileName().toString().replace(".json", "");
+            return sample(name, Files.readString(dir.resolve(name + ".txt")), Files.readString(json));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Samples of one Baton endpoint and status. */
     public static List<Sample> of(DigdagEndpoint endpoint, int status) {
         return all().stream().filter(s -> s.endpoint().equals(Optional.of(endpoint)) && s.status() == status)

@@ -308,7 +308,7 @@ public final class DigdagEmulator implements AutoCloseable {
             if (!delay.isZero()) {
                 pause(delay);
             }
-            Optional<Integer> injected = faults.takeError();
+            Optional<Integer> injected = faults.takeError(endpoint);
             if (injected.isPresent()) {
                 respond(exchange, injected.get(), error(injected.get(), "emulated fault"));
                 return;

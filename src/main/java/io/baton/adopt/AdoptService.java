@@ -50,11 +50,11 @@ public class AdoptService {
 
     public Adoption adopt(String name) {
         return change(name, RuleMode.ACTIVE, RuleAudit.Change.ADOPT, (client, schedule) -> {
-            Schedule disabled = client.disableSchedule(schedule.id());
             // Sessions the rule fired in shadow and the schedule has not started yet would otherwise never run;
-            // their runs start now, and one the schedule did start is found as an existing attempt.
+            // their runs start after commit, and one the schedule did start is found as an existing attempt.
+            // Database work first: Digdag is the last step, so nothing can fail after it.
             TriggerRun.reopenShadow(name, Instant.now().minus(rules.get(name).windowDuration()));
-            return disabled;
+            return client.disableSchedule(schedule.id());
         });
     }
 

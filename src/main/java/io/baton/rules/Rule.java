@@ -1,5 +1,6 @@
 package io.baton.rules;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
@@ -41,6 +42,7 @@ public record Rule(String name, String team, String description, Boolean enabled
     }
 
     /** Whether the rule only records its fires instead of starting the downstream. */
+    @JsonIgnore
     public boolean isShadow() {
         return mode == RuleMode.SHADOW;
     }

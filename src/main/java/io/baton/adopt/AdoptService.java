@@ -21,7 +21,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * Moves a downstream workflow off the clock and back: {@link #adopt} makes the rule active and disables the

@@ -16,7 +16,10 @@ import io.baton.digdag.ServerSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.IOException;
 import java.net.URI;
@@ -44,6 +47,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * them; Jackson's parser position aside in error messages). Every answer must also validate against the contract,
  * and every request the client sends.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EmulatedSchedulesTest {
 
     private static final Instant PUSHED = Instant.parse("2026-11-30T19:36:36Z");
@@ -86,6 +90,7 @@ class EmulatedSchedulesTest {
     }
 
     @Test
+    @Order(1) // the recorded ids: project sched is the emulator's first
     void replaysTheRecordedScheduleStory() throws Exception {
         push(true);
         at("19:36:42");
@@ -119,6 +124,7 @@ class EmulatedSchedulesTest {
         replay(false, 173);
         at("19:45:59");
         replay(false, 174);
+        tick();
         assertThat(onlyAttemptOf("2026-11-30T19:45:00+00:00").createdAt())
                 .isEqualTo(Instant.parse("2026-11-30T19:45:59Z"));
         at("19:46:04");
@@ -144,6 +150,7 @@ class EmulatedSchedulesTest {
         // enable {} after two missed slots starts both at once; skipSchedule drops the missed one (201 to 208).
         at("20:00:08");
         replay(true, 201, 202);
+        tick();
         for (String session : List.of("2026-11-30T19:55:00+00:00", "2026-11-30T20:00:00+00:00")) {
             assertThat(onlyAttemptOf(session).createdAt()).isEqualTo(Instant.parse("2026-11-30T20:00:08Z"));
         }
@@ -199,6 +206,11 @@ class EmulatedSchedulesTest {
         assertThat(DAILY.runTime(daily)).isEqualTo(Instant.parse("2026-11-30T22:00:00Z"));
         assertThatThrownBy(() -> ScheduleSpec.daily("7 o'clock")).isInstanceOf(RuntimeException.class);
         assertThatThrownBy(() -> new ScheduleSpec("weekly>", "Mon")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** What its timer (every 10 ms) would do next, now: enable lets the schedule start its missed sessions. */
+    private static void tick() {
+        emulator.advanceClock(Duration.ZERO);
     }
 
     private static void at(String time) {

@@ -44,7 +44,6 @@ class DigdagHistoryTest {
             DigdagHistory history = new DigdagHistory(new DigdagClient("history", ServerSettings.of(emulator.url()),
                     new SimpleMeterRegistry()), PER_SECOND);
 
-            arrivals.clear();
             List<SessionHistory> sessions = history.sessions("game", "etl", DAY.plusDays(2).toInstant(),
                     DAY.plusDays(10).toInstant());
             assertThat(sessions).extracting(s -> s.sessionTime().toInstant())
@@ -55,17 +54,20 @@ class DigdagHistoryTest {
             assertThat(retried.last().id()).isEqualTo(retry);
             assertThat(retried.succeededAt()).isNotNull();
             assertThat(sessions.get(0).succeededAt()).as("its only attempt failed").isNull();
-            sessions.forEach(s -> history.tasks(s.last().id()));
             assertThat(history.sessions("nope", "etl", Instant.EPOCH, Instant.now())).isEmpty();
+            assertThat(arrivals).hasSize(history.requests()).hasSize(1 + 1 + 1 + 1);
 
-            int requests = arrivals.size();
-            assertThat(requests).isEqualTo(history.requests()).isEqualTo(1 + 1 + 1 + 8 + 1);
-            double seconds = (arrivals.get(requests - 1) - arrivals.get(0)) / 1e9;
-            double perSecond = (requests - 1) / seconds;
+            // Pacing as the emulator sees it, on a warm connection and endpoint: 21 task lists.
+            history.tasks(retry);
+            arrivals.clear();
+            for (int i = 0; i < 21; i++) {
+                history.tasks(sessions.get(i % sessions.size()).last().id());
+            }
+            double seconds = (arrivals.get(arrivals.size() - 1) - arrivals.get(0)) / 1e9;
+            double perSecond = (arrivals.size() - 1) / seconds;
             System.out.printf("history pacing at the emulator: %d requests in %.3f s = %.3f requests/s (setting %.1f)%n",
-                    requests, seconds, perSecond, PER_SECOND);
-            // A millisecond of arrival jitter over a dozen 200 ms gaps is under 1 %.
-            assertThat(perSecond).isLessThanOrEqualTo(PER_SECOND * 1.01);
+                    arrivals.size(), seconds, perSecond, PER_SECOND);
+            assertThat(perSecond).isLessThanOrEqualTo(PER_SECOND);
         }
     }
 }

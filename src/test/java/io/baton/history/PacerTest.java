@@ -15,7 +15,7 @@ class PacerTest {
             pacer.await();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        // 21 calls at 40 a second: the first at once, then one every 25 ms.
+        // 21 calls at 40 a second: the first at once, then one every 25 ms, never sooner.
         assertThat(seconds).isGreaterThanOrEqualTo(0.5);
         assertThatThrownBy(() -> new Pacer(0)).isInstanceOf(IllegalArgumentException.class);
     }

@@ -73,7 +73,7 @@ final class BatonApi {
         throw new CliFailure(exit, message.toString());
     }
 
-    private Reply send(String method, String path, Object body, Duration timeout) {
+    Reply send(String method, String path, Object body, Duration timeout) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(timeout)
                 .header("Accept", "application/json");

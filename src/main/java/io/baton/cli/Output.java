@@ -53,6 +53,14 @@ final class Output {
         out.flush();
     }
 
+    /** A line for people under a table; nothing in JSON, where the answer already says it. */
+    void note(String line) {
+        if (format == Format.table) {
+            out.println(line);
+            out.flush();
+        }
+    }
+
     /** One line per value, for streams: compact JSON, or the given columns of a table. */
     void printLine(JsonNode value, List<String> tableColumns) {
         if (format == Format.json) {

@@ -12,12 +12,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
-@Command(name = "rules", description = "Dependency rules: list, get, apply (create or replace) and delete.",
+@Command(name = "rules", description = "Dependency rules: list, get, apply (create or replace), delete, and "
+        + "backtest on Digdag's history.",
         subcommands = {picocli.CommandLine.HelpCommand.class})
 class RulesCommand {
 
     private static final String RULES = "/api/v1/rules";
+    /** A backtest reads Digdag's history slowly (a few requests a second): minutes for 90 days. */
+    private static final Duration BACKTEST_TIMEOUT = Duration.ofMinutes(15);
 
     @ParentCommand
     BatonCli cli;
@@ -65,6 +69,38 @@ class RulesCommand {
     int delete(@Parameters(paramLabel = "NAME") String name) {
         BatonApi.expect(cli.api().send("DELETE", RULES + "/" + BatonApi.segment(name), null), 204);
         cli.output().print(cli.mapper.createObjectNode().put("deleted", name));
+        return BatonCli.OK;
+    }
+
+    @Command(name = "backtest", description = "What the rule of a JSON file would have done on Digdag's history: "
+            + "per downstream session, when it would have fired and when the downstream really started")
+    int backtest(@Parameters(paramLabel = "FILE", description = "rule JSON; - for stdin") String file,
+                 @Option(names = "--from", required = true, description = "first session date, e.g. 2026-11-01")
+                 String from,
+                 @Option(names = "--to", required = true, description = "last session date (at most 90 days)")
+                 String to) {
+        ObjectNode request = cli.mapper.createObjectNode();
+        request.set("rule", read(file));
+        request.put("from", from).put("to", to);
+        JsonNode result = BatonApi.expect(cli.api().send("POST", RULES + ":backtest", request, BACKTEST_TIMEOUT),
+                200);
+        ArrayNode rows = cli.mapper.createArrayNode();
+        for (JsonNode session : result.path("sessions")) {
+            ObjectNode row = rows.addObject();
+            row.put("session", session.path("downstreamSession").asText());
+            row.put("would_fire", session.path("wouldFireAt").asText("never"));
+            row.put("started", session.path("startedAt").asText("never"));
+            row.put("gained_min", session.has("gainedSeconds")
+                    ? String.format("%.1f", session.get("gainedSeconds").asLong() / 60.0) : "");
+            row.put("early", session.path("startedBeforeUpstreams").asBoolean() ? "STARTED BEFORE UPSTREAMS" : "");
+        }
+        cli.output().print(result, rows);
+        JsonNode summary = result.path("summary");
+        cli.output().note(String.format("%d sessions; started before upstreams: %d %s; never fired: %d; gained "
+                        + "minutes median %s, p90 %s", summary.path("sessions").asInt(),
+                summary.path("startedBeforeUpstreams").size(), summary.path("startedBeforeUpstreams"),
+                summary.path("neverFired").size(), summary.path("gainedMinutesMedian").asText("-"),
+                summary.path("gainedMinutesP90").asText("-")));
         return BatonCli.OK;
     }
 

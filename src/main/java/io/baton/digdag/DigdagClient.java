@@ -34,6 +34,8 @@ public class DigdagClient {
     private static final Logger LOG = Logger.getLogger(DigdagClient.class);
     private static final String USER_AGENT = "baton";
     private static final int PROJECTS_PAGE = 100;
+    /** Digdag's fixed page of schedules (no {@code count} parameter). */
+    private static final int SCHEDULES_PAGE = 100;
 
     private final String serverName;
     private final String baseUrl;
@@ -151,6 +153,48 @@ public class DigdagClient {
             return attempt(attemptId);
         }
         return parse(expectSuccess(response), Attempt.class);
+    }
+
+    /** Every schedule of every project, by id, following Digdag's forward paging ({@code last_id} ascending). */
+    public List<Schedule> schedules() {
+        List<Schedule> all = new ArrayList<>();
+        List<Schedule> page;
+        do {
+            String lastId = all.isEmpty() ? null : all.get(all.size() - 1).id();
+            page = get(DigdagEndpoint.SCHEDULES, query("last_id", lastId), ScheduleList.class).schedules();
+            all.addAll(page);
+        } while (page.size() == SCHEDULES_PAGE);
+        return all;
+    }
+
+    /** The schedule of one workflow of the project's latest revision; empty when it has none. */
+    public Optional<Schedule> schedule(String projectId, String workflowName) {
+        return get(DigdagEndpoint.PROJECT_SCHEDULES, query("workflow", workflowName), ScheduleList.class, projectId)
+                .schedules().stream().findFirst();
+    }
+
+    public Schedule schedule(String scheduleId) {
+        return get(DigdagEndpoint.SCHEDULE, Map.of(), Schedule.class, scheduleId);
+    }
+
+    /** Stops the schedule starting sessions; calling it again moves {@code disabledAt} to now. */
+    public Schedule disableSchedule(String scheduleId) {
+        return parse(expectSuccess(call(DigdagEndpoint.DISABLE_SCHEDULE, Map.of(), null, scheduleId)), Schedule.class);
+    }
+
+    /**
+     * Lets the schedule start sessions again. With {@code skipMissed} the slots missed while disabled are dropped;
+     * without it Digdag starts every missed session at once.
+     */
+    public Schedule enableSchedule(String scheduleId, boolean skipMissed) {
+        String body = skipMissed ? "{\"skipSchedule\":true}" : "{}";
+        return parse(expectSuccess(call(DigdagEndpoint.ENABLE_SCHEDULE, Map.of(), body, scheduleId)), Schedule.class);
+    }
+
+    /** Moves the schedule's next session forward (409 when that would move it back). */
+    public Schedule skipSchedule(String scheduleId, ScheduleSkip skip) {
+        return parse(expectSuccess(call(DigdagEndpoint.SKIP_SCHEDULE, Map.of(), toJson(skip), scheduleId)),
+                Schedule.class);
     }
 
     private <T> T get(DigdagEndpoint endpoint, Map<String, Object> query, Class<T> type, String... pathValues) {
@@ -309,5 +353,8 @@ public class DigdagClient {
     }
 
     private record TaskList(List<Task> tasks) {
+    }
+
+    private record ScheduleList(List<Schedule> schedules) {
     }
 }

@@ -28,7 +28,13 @@ public enum DigdagEndpoint {
     ATTEMPT_TASKS("GET", "/api/attempts/{id}/tasks"),
     ATTEMPT_RETRIES("GET", "/api/attempts/{id}/retries"),
     START_ATTEMPT("PUT", "/api/attempts"),
-    KILL_ATTEMPT("POST", "/api/attempts/{id}/kill");
+    KILL_ATTEMPT("POST", "/api/attempts/{id}/kill"),
+    SCHEDULES("GET", "/api/schedules"),
+    PROJECT_SCHEDULES("GET", "/api/projects/{id}/schedules"),
+    SCHEDULE("GET", "/api/schedules/{id}"),
+    DISABLE_SCHEDULE("POST", "/api/schedules/{id}/disable"),
+    ENABLE_SCHEDULE("POST", "/api/schedules/{id}/enable"),
+    SKIP_SCHEDULE("POST", "/api/schedules/{id}/skip");
 
     private final String method;
     private final String template;

@@ -59,6 +59,7 @@ public final class DigdagEmulator implements AutoCloseable {
     private final EmulatorOptions options;
     private final EmulatorClock clock;
     private final EmulatorState state;
+    private final EmulatedSchedules schedules;
     private final EmulatorApi api;
     private final EmulatorFaults faults;
     private final ObjectMapper mapper = DigdagJson.mapper();
@@ -74,7 +75,8 @@ public final class DigdagEmulator implements AutoCloseable {
         this.options = options;
         this.clock = new EmulatorClock(options.clock());
         this.state = new EmulatorState(clock);
-        this.api = new EmulatorApi(state);
+        this.schedules = new EmulatedSchedules(state, clock);
+        this.api = new EmulatorApi(state, schedules);
         this.faults = new EmulatorFaults(this::refuseConnections);
         this.port = options.port();
         int instance = INSTANCES.incrementAndGet();
@@ -108,7 +110,7 @@ public final class DigdagEmulator implements AutoCloseable {
     /** The project with this name, created on first use. */
     public EmulatedProject project(String name) {
         state.defineProject(name);
-        return new EmulatedProject(state, name);
+        return new EmulatedProject(state, schedules, name);
     }
 
     // ---- the manual drive
@@ -201,6 +203,8 @@ public final class DigdagEmulator implements AutoCloseable {
     public void advanceClock(Duration duration) {
         clock.advance(duration);
         state.tick();
+        schedules.tick();
+        state.tick(); // the first tasks of sessions the schedules just started may be due already
     }
 
     public Instant now() {
@@ -221,6 +225,7 @@ public final class DigdagEmulator implements AutoCloseable {
 
     /** Forgets every project, workflow, session and attempt. Ids keep counting up. */
     public void clear() {
+        schedules.clear();
         state.clear();
     }
 
@@ -308,6 +313,7 @@ public final class DigdagEmulator implements AutoCloseable {
     private void tick() {
         try {
             state.tick();
+            schedules.tick();
         } catch (RuntimeException e) {
             LOG.error("the emulator's automatic drive failed", e);
         }
@@ -326,7 +332,7 @@ public final class DigdagEmulator implements AutoCloseable {
             if (!delay.isZero()) {
                 pause(delay);
             }
-            Optional<Integer> injected = faults.takeError();
+            Optional<Integer> injected = faults.takeError(endpoint);
             if (injected.isPresent()) {
                 respond(exchange, injected.get(), error(injected.get(), "emulated fault"));
                 return;

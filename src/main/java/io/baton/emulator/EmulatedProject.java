@@ -4,10 +4,12 @@ package io.baton.emulator;
 public final class EmulatedProject {
 
     private final EmulatorState state;
+    private final EmulatedSchedules schedules;
     private final String name;
 
-    EmulatedProject(EmulatorState state, String name) {
+    EmulatedProject(EmulatorState state, EmulatedSchedules schedules, String name) {
         this.state = state;
+        this.schedules = schedules;
         this.name = name;
     }
 
@@ -21,12 +23,22 @@ public final class EmulatedProject {
     }
 
     /**
-     * Defines a workflow, or replaces it under a new workflow id as a push of a new revision would.
+     * Defines a workflow without a schedule, or replaces it under a new workflow id as a push of a new revision
+     * would (which deletes a schedule it had).
      *
      * @param timezone a zone id; session times are written in it
      */
     public EmulatedProject workflow(String workflowName, String timezone, WorkflowSpec spec) {
+        return workflow(workflowName, timezone, spec, null);
+    }
+
+    /**
+     * Defines or replaces a workflow with a {@code schedule:}; a replaced one keeps its schedule id and whether it is
+     * disabled, as a push does.
+     */
+    public EmulatedProject workflow(String workflowName, String timezone, WorkflowSpec spec, ScheduleSpec schedule) {
         state.defineWorkflow(name, workflowName, timezone, spec);
+        schedules.pushed(name, workflowName, schedule);
         return this;
     }
 

@@ -21,9 +21,11 @@ final class EmulatorApi {
     private static final int DEFAULT_PAGE_SIZE = 100;
 
     private final EmulatorState state;
+    private final EmulatedSchedules schedules;
 
-    EmulatorApi(EmulatorState state) {
+    EmulatorApi(EmulatorState state, EmulatedSchedules schedules) {
         this.state = state;
+        this.schedules = schedules;
     }
 
     /** A status and a body to write as JSON. */
@@ -60,6 +62,8 @@ final class EmulatorApi {
             case ATTEMPT_RETRIES -> Reply.ok(Map.of("attempts", state.retries(id(path))));
             case START_ATTEMPT -> start(body);
             case KILL_ATTEMPT -> Reply.ok(state.kill(id(path)));
+            case SCHEDULES, PROJECT_SCHEDULES, SCHEDULE, DISABLE_SCHEDULE, ENABLE_SCHEDULE, SKIP_SCHEDULE ->
+                    schedules.answer(endpoint, path, query, body);
         };
     }
 

@@ -15,6 +15,7 @@ public final class EmulatorFaults {
     private final AtomicInteger errorsLeft = new AtomicInteger();
     private final AtomicReference<Duration> latency = new AtomicReference<>(Duration.ZERO);
     private final Map<String, Duration> perCallCost = new ConcurrentHashMap<>();
+    private final Map<String, EndpointError> endpointErrors = new ConcurrentHashMap<>();
     private final Consumer<Duration> refuser;
 
     EmulatorFaults(Consumer<Duration> refuser) {
@@ -25,6 +26,12 @@ public final class EmulatorFaults {
     public EmulatorFaults respondWith(int status, int times) {
         errorStatus.set(status);
         errorsLeft.set(times);
+        return this;
+    }
+
+    /** The next {@code times} requests to one endpoint ({@code "POST /api/schedules/{id}/disable"}) get {@code status}. */
+    public EmulatorFaults respondWith(String endpoint, int status, int times) {
+        endpointErrors.put(endpoint, new EndpointError(status, new AtomicInteger(times)));
         return this;
     }
 
@@ -54,13 +61,21 @@ public final class EmulatorFaults {
         errorsLeft.set(0);
         latency.set(Duration.ZERO);
         perCallCost.clear();
+        endpointErrors.clear();
         return this;
     }
 
-    /** The injected error status for this request, if any is left. */
-    Optional<Integer> takeError() {
+    /** The injected error status for a request to this endpoint, if any is left. */
+    Optional<Integer> takeError(String endpoint) {
+        EndpointError error = endpointErrors.get(endpoint);
+        if (error != null && error.left().getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            return Optional.of(error.status());
+        }
         int left = errorsLeft.getAndUpdate(n -> Math.max(0, n - 1));
         return left > 0 ? Optional.of(errorStatus.get()) : Optional.empty();
+    }
+
+    private record EndpointError(int status, AtomicInteger left) {
     }
 
     Duration delay(String endpoint) {

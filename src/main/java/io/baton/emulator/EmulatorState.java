@@ -247,6 +247,17 @@ final class EmulatorState {
         return new Started(view(attempt), true);
     }
 
+    /** Starts a session as Digdag's scheduler does at {@code at}: the attempt and its first tasks are created then. */
+    synchronized Started startAt(Instant at, long workflowId, OffsetDateTime sessionTime, JsonNode params) {
+        Instant previous = eventTime;
+        eventTime = at;
+        try {
+            return start(workflowId, sessionTime, params, null, null);
+        } finally {
+            eventTime = previous;
+        }
+    }
+
     /** The tasks of the resumed attempt that the new attempt copies as already successful, by full name. */
     private Map<String, Task> resumedTasks(Sess session, Resume resume) {
         Att source = attemptById(parseId(resume.attemptId()));

@@ -1,5 +1,6 @@
 package io.baton.rules;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
@@ -16,12 +17,14 @@ import java.util.List;
  * input only {@code version} is read (optimistic locking), the others are ignored so a fetched rule can be sent back.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"name", "team", "description", "enabled", "upstreams", "match", "condition", "dependsOnPast",
-        "correlation", "window", "deadline", "action", "notify", "version", "createdBy", "createdAt", "updatedBy", "updatedAt"})
-public record Rule(String name, String team, String description, Boolean enabled, List<Upstream> upstreams,
-                   Match match, String condition, Boolean dependsOnPast, Correlation correlation, String window,
-                   Deadline deadline, Action action, @JsonProperty("notify") Notify notification, Long version,
-                   String createdBy, OffsetDateTime createdAt, String updatedBy, OffsetDateTime updatedAt) {
+@JsonPropertyOrder({"name", "team", "description", "enabled", "mode", "upstreams", "match", "condition",
+        "dependsOnPast", "correlation", "window", "deadline", "action", "notify", "version", "createdBy", "createdAt",
+        "updatedBy", "updatedAt"})
+public record Rule(String name, String team, String description, Boolean enabled, RuleMode mode,
+                   List<Upstream> upstreams, Match match, String condition, Boolean dependsOnPast,
+                   Correlation correlation, String window, Deadline deadline, Action action,
+                   @JsonProperty("notify") Notify notification, Long version, String createdBy,
+                   OffsetDateTime createdAt, String updatedBy, OffsetDateTime updatedAt) {
 
     public static final String DEFAULT_WINDOW = "PT24H";
 
@@ -41,24 +44,40 @@ public record Rule(String name, String team, String description, Boolean enabled
     }
 
     Rule withName(String name) {
-        return new Rule(name, team, description, enabled, upstreams, match, condition, dependsOnPast, correlation, window,
-                deadline, action, notification, version, createdBy, createdAt, updatedBy, updatedAt);
+        return new Rule(name, team, description, enabled, mode, upstreams, match, condition, dependsOnPast,
+                correlation, window, deadline, action,
+                notification, version, createdBy, createdAt, updatedBy, updatedAt);
+    }
+
+    /** Whether the rule only records its fires instead of starting the downstream. */
+    @JsonIgnore
+    public boolean isShadow() {
+        return mode == RuleMode.SHADOW;
+    }
+
+    Rule withMode(RuleMode mode) {
+        return new Rule(name, team, description, enabled, mode, upstreams, match, condition, dependsOnPast,
+                correlation, window, deadline, action,
+                notification, version, createdBy, createdAt, updatedBy, updatedAt);
     }
 
     Rule withEnabled(boolean enabled) {
-        return new Rule(name, team, description, enabled, upstreams, match, condition, dependsOnPast, correlation, window,
-                deadline, action, notification, version, createdBy, createdAt, updatedBy, updatedAt);
+        return new Rule(name, team, description, enabled, mode, upstreams, match, condition, dependsOnPast,
+                correlation, window, deadline, action,
+                notification, version, createdBy, createdAt, updatedBy, updatedAt);
     }
 
     /** The rule as stored and audited: the definition without Baton's bookkeeping. */
     Rule definition() {
-        return new Rule(name, team, description, enabled, upstreams, match, condition, dependsOnPast, correlation, window,
-                deadline, action, notification, null, null, null, null, null);
+        return new Rule(name, team, description, enabled, mode, upstreams, match, condition, dependsOnPast,
+                correlation, window, deadline, action,
+                notification, null, null, null, null, null);
     }
 
     Rule withMetadata(Long version, String createdBy, OffsetDateTime createdAt, String updatedBy,
                       OffsetDateTime updatedAt) {
-        return new Rule(name, team, description, enabled, upstreams, match, condition, dependsOnPast, correlation, window,
-                deadline, action, notification, version, createdBy, createdAt, updatedBy, updatedAt);
+        return new Rule(name, team, description, enabled, mode, upstreams, match, condition, dependsOnPast,
+                correlation, window, deadline, action,
+                notification, version, createdBy, createdAt, updatedBy, updatedAt);
     }
 }

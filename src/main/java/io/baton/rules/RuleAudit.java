@@ -25,7 +25,11 @@ public class RuleAudit extends PanacheEntityBase {
         @JsonProperty("replace") REPLACE,
         @JsonProperty("enable") ENABLE,
         @JsonProperty("disable") DISABLE,
-        @JsonProperty("delete") DELETE
+        @JsonProperty("delete") DELETE,
+        /** Made active, and the downstream's Digdag schedule disabled. */
+        @JsonProperty("adopt") ADOPT,
+        /** Back in shadow, and the downstream's Digdag schedule enabled without its missed sessions. */
+        @JsonProperty("unadopt") UNADOPT
     }
 
     @Id
@@ -49,4 +53,8 @@ public class RuleAudit extends PanacheEntityBase {
 
     @JdbcTypeCode(SqlTypes.JSON)
     public String after;
+
+    /** What the change did outside Baton (the Digdag schedule of an adopt); null for most changes. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    public String detail;
 }

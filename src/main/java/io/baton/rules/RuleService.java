@@ -19,6 +19,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Stores dependency rules. Writes are serialized by a transaction-scoped advisory lock, so the name and cycle checks
@@ -162,13 +163,31 @@ public class RuleService {
         return recordChange(entity, enabled ? RuleAudit.Change.ENABLE : RuleAudit.Change.DISABLE, before);
     }
 
+    /**
+     * Switches the rule's mode together with a step outside Baton (disabling or enabling a Digdag schedule), run
+     * last inside the transaction: if the step fails, nothing is stored. The step's answer is kept in the audit.
+     */
+    @Transactional
+    public Rule changeMode(String name, RuleMode mode, RuleAudit.Change change, Supplier<JsonNode> step) {
+        lockWrites();
+        RuleEntity entity = existing(name);
+        caller.requireWriterOf(entity.team);
+        String before = entity.definition;
+        apply(toRule(entity).withMode(mode).definition(), entity);
+        RuleEntity.flush();
+        JsonNode detail = step.get();
+        audit(entity.name, change, entity.version, before, entity.definition, detail.toString());
+        announce(entity.name);
+        return toRule(entity);
+    }
+
     @Transactional
     public void delete(String name, Long expectedVersion) {
         lockWrites();
         RuleEntity entity = existing(name);
         caller.requireWriterOf(entity.team);
         requireVersion(entity, expectedVersion);
-        audit(name, RuleAudit.Change.DELETE, null, entity.definition, null);
+        audit(name, RuleAudit.Change.DELETE, null, entity.definition, null, null);
         entity.delete();
         announce(name);
     }
@@ -182,7 +201,7 @@ public class RuleService {
             throw noSuchRule(name);
         }
         List<RuleChange> changes = found.list().stream().map(a -> new RuleChange(a.ruleName, a.action, a.actor, a.at,
-                a.version, readTree(a.before), readTree(a.after))).toList();
+                a.version, readTree(a.before), readTree(a.after), readTree(a.detail))).toList();
         return new Page<>(changes, page, size, total);
     }
 
@@ -216,12 +235,13 @@ public class RuleService {
     /** Flushes (which raises the version) and records the change. */
     private Rule recordChange(RuleEntity entity, RuleAudit.Change change, String before) {
         RuleEntity.flush();
-        audit(entity.name, change, entity.version, before, entity.definition);
+        audit(entity.name, change, entity.version, before, entity.definition, null);
         announce(entity.name);
         return toRule(entity);
     }
 
-    private void audit(String name, RuleAudit.Change change, Long version, String before, String after) {
+    private void audit(String name, RuleAudit.Change change, Long version, String before, String after,
+                       String detail) {
         RuleAudit audit = new RuleAudit();
         audit.ruleName = name;
         audit.action = change;
@@ -230,6 +250,7 @@ public class RuleService {
         audit.version = version;
         audit.before = before;
         audit.after = after;
+        audit.detail = detail;
         audit.persist();
     }
 

@@ -76,7 +76,8 @@ public class RuleValidator {
             throw ProblemException.invalid(errors);
         }
         Rule normalized = new Rule(rule.name(), rule.team(), rule.description(), rule.enabled() == null || rule.enabled(),
-                upstreams, rule.condition() != null ? null : rule.match() == null ? Match.ALL : rule.match(),
+                rule.mode() == null ? RuleMode.ACTIVE : rule.mode(), upstreams,
+                rule.condition() != null ? null : rule.match() == null ? Match.ALL : rule.match(),
                 rule.condition(), rule.dependsOnPast() != null && rule.dependsOnPast(), correlation, window, deadline,
                 action, notification, rule.version(), null, null, null, null);
         if (config.verifyAgainstDigdag()) {

@@ -158,6 +158,11 @@ public class DownstreamStarter {
             markFailed(run, "the rule was deleted before its downstream could start");
             return new Attempted(null, run.downstreamSession);
         }
+        if (rule.isShadow()) {
+            run.state = TriggerRun.SHADOW;
+            run.startedAt = OffsetDateTime.now(ZoneOffset.UTC);
+            return new Attempted(rule, run.downstreamSession);
+        }
         try {
             DigdagService.WorkflowTarget target = downstream(rule.action());
             if (rule.waitsForPreviousSession() && heldBack(rule, run, target)) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.baton.rules.Rule;
 import io.baton.rules.RuleExpressions;
 
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,12 +19,25 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Explanation(String rule, String correlationKey, String status, List<Satisfied> satisfied,
                          List<String> missing, Condition condition, boolean windowExpired, Run run,
-                         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Failure> errors) {
+                         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Failure> errors, RealStart downstream) {
 
     public static final String EVALUATION_FAILED = "evaluation_failed";
 
     /** A rule's CEL condition, the value of each name in it (an upstream id with {@code _} for {@code -}), and its result. */
     public record Condition(String expression, Map<String, Boolean> values, boolean result) {
+    }
+
+    /**
+     * How the downstream session really started beside a shadow run (by its schedule or by hand); {@code attemptId}
+     * null while it has not.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record RealStart(String attemptId, Instant startedAt, String status) {
+    }
+
+    Explanation withDownstream(RealStart downstream) {
+        return new Explanation(rule, correlationKey, status, satisfied, missing, condition, windowExpired, run, errors,
+                downstream);
     }
 
     public record Satisfied(String upstream, String sessionTime, String attemptId, OffsetDateTime finishedAt,
@@ -42,7 +56,7 @@ public record Explanation(String rule, String correlationKey, String status, Lis
     /** Failures of evaluations whose correlation key could not even be computed. */
     static Explanation ofFailures(Rule rule, List<EvaluationError> errors) {
         return new Explanation(rule.name(), null, EVALUATION_FAILED, List.of(), List.of(), null, false, null,
-                failures(errors));
+                failures(errors), null);
     }
 
     static Explanation of(Rule rule, Evaluation evaluation, TriggerRun run, List<EvaluationError> errors) {
@@ -64,7 +78,7 @@ public record Explanation(String rule, String correlationKey, String status, Lis
         return new Explanation(rule.name(), evaluation.correlationKey(), status, satisfied, evaluation.missing(),
                 condition(rule, evaluation), evaluation.expired(), run == null ? null : new Run(run.id,
                 run.downstreamSession, run.state, run.manual, run.requestedBy, run.createdAt, run.startedAt,
-                run.attemptId, run.attemptUrl, run.tries, run.lastError, run.heldBack), failures(errors));
+                run.attemptId, run.attemptUrl, run.tries, run.lastError, run.heldBack), failures(errors), null);
     }
 
     private static List<Failure> failures(List<EvaluationError> errors) {

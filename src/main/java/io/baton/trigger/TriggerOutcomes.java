@@ -84,7 +84,9 @@ public class TriggerOutcomes {
         Map<String, String> variables = variables(rule, run.ruleName, sessionTime);
         variables.put("attempt_url", run.attemptUrl == null ? "" : run.attemptUrl);
         variables.put("error", run.lastError == null ? "" : run.lastError);
-        return new Outcome(webhook(rule), failed ? config.slack().failedTemplate() : config.slack().firedTemplate(), variables);
+        // A shadow fire started nothing: the event records it, Slack is not told.
+        String webhook = TriggerRun.SHADOW.equals(run.state) ? null : webhook(rule);
+        return new Outcome(webhook, failed ? config.slack().failedTemplate() : config.slack().firedTemplate(), variables);
     }
 
     Outcome deadlineMissed(Rule rule, Evaluation evaluation, String session, String deadline) {

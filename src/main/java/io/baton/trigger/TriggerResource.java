@@ -43,14 +43,18 @@ public class TriggerResource {
     @Inject
     Caller caller;
 
+    @Inject
+    RealStarts realStarts;
+
     @GET
     @Path("rules/{name}/runs")
-    @Operation(summary = "Runs of a rule per downstream session in [from, to): upstreams satisfied, firing, attempt")
+    @Operation(summary = "Runs of a rule per downstream session in [from, to): upstreams satisfied, firing, attempt; "
+            + "beside a shadow run, the downstream's real start")
     public List<Explanation> runs(@PathParam("name") String name, @QueryParam("from") String from,
                                   @QueryParam("to") String to) {
         var rule = rules.get(name);
-        return triggers.runs(name, from == null ? null : TriggerService.sessionTime(rule, "from", from),
-                to == null ? null : TriggerService.sessionTime(rule, "to", to));
+        return realStarts.attach(rule, triggers.runs(name, from == null ? null : TriggerService.sessionTime(rule, "from", from),
+                to == null ? null : TriggerService.sessionTime(rule, "to", to)));
     }
 
     @GET

@@ -26,6 +26,8 @@ public class TriggerRun extends RuleKeyRow {
     public static final String ALREADY_EXISTED = "already_existed";
     public static final String RETRIED = "retried";
     public static final String FAILED = "failed";
+    /** A shadow rule's would-be fire: recorded, nothing started ({@code startedAt} = when it would have). */
+    public static final String SHADOW = "shadow";
 
     /** The downstream session time, with the offset of the rule's correlation zone. */
     @Column(name = "downstream_session")
@@ -119,6 +121,12 @@ public class TriggerRun extends RuleKeyRow {
     /** Whether this row still holds the claim {@code claimed} made (no other replica has taken the run over since). */
     boolean heldBy(TriggerRun claimed) {
         return STARTING.equals(state) && tries == claimed.tries;
+    }
+
+    /** Turns the rule's shadow runs recorded since {@code since} into pending ones, for the starter to start. */
+    public static void reopenShadow(String rule, Instant since) {
+        update("state = ?1, tries = 0, nextTryAt = ?2 where ruleName = ?3 and state = ?4 and createdAt >= ?5",
+                PENDING, OffsetDateTime.now(ZoneOffset.UTC), rule, SHADOW, OffsetDateTime.ofInstant(since, ZoneOffset.UTC));
     }
 
     static Optional<TriggerRun> forKey(String rule, String key) {

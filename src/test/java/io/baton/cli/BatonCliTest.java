@@ -274,6 +274,41 @@ class BatonCliTest {
     }
 
     @Test
+    void rulesBacktestPrintsATablePerSession() throws IOException {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String game = "game-" + suffix;
+        String bi = "bi-" + suffix;
+        emulator.project(game).workflow("etl", "UTC", sequence(task("load")));
+        emulator.project(bi).workflow("report", "UTC", sequence(task("build")));
+        OffsetDateTime day1 = OffsetDateTime.parse("2026-11-24T00:00:00Z");
+        OffsetDateTime day2 = day1.plusDays(1);
+        emulator.completeAll(emulator.startAttempt(game, "etl", day1, Map.of()));
+        emulator.completeAll(emulator.startAttempt(bi, "report", day1, Map.of()));
+        emulator.failTask(emulator.startAttempt(game, "etl", day2, Map.of()), "+etl+load", "no data");
+        emulator.completeAll(emulator.startAttempt(bi, "report", day2, Map.of()));
+        Path file = dir.resolve("backtest.json");
+        Files.writeString(file, """
+                {"name": "cli-backtest", "team": "bi",
+                 "upstreams": [{"digdag": {"server": "main", "project": "%s", "workflow": "etl"}}],
+                 "correlation": {"by": "session_date", "zone": "UTC"},
+                 "action": {"server": "main", "project": "%s", "workflow": "report"}}
+                """.formatted(game, bi));
+
+        Run table = baton(TestTokens.reader(), "rules", "backtest", file.toString(), "--from", "2026-11-24",
+                "--to", "2026-11-25", "-o", "table");
+        assertThat(table.exit()).as(table.err()).isZero();
+        assertThat(table.out()).startsWith("SESSION")
+                .containsPattern("2026-11-25T00:00:00\\+00:00\\s+never\\s+\\S+Z\\s+STARTED BEFORE UPSTREAMS")
+                .contains("2 sessions; started before upstreams: 1");
+        Run json = baton(TestTokens.reader(), "rules", "backtest", file.toString(), "--from", "2026-11-24",
+                "--to", "2026-11-25");
+        assertThat(json.json().path("summary").path("neverFired").get(0).asText())
+                .isEqualTo("2026-11-25T00:00:00+00:00");
+        assertThat(baton(TestTokens.reader(), "rules", "backtest", file.toString(), "--from", "2026-11-24",
+                "--to", "2027-11-25").exit()).as("over 90 days").isEqualTo(BatonCli.USAGE);
+    }
+
+    @Test
     void eventsTailFollowsTheEventsTopic() {
         String project = etlProject();
         String attempt = emulator.startAttempt(project, "etl", SESSION, Map.of());

@@ -69,6 +69,12 @@ public final class DigdagSamples {
         return sample(name).responseBody();
     }
 
+    /** The sample {@code NN-name} by its number, e.g. {@code numbered(95)}. */
+    public static Sample numbered(int number) {
+        return all().stream().filter(s -> s.name().startsWith(number + "-")).findFirst()
+                .orElseThrow(() -> new NoSuchElementException("no Digdag sample " + number + " in " + dir()));
+    }
+
     /** Samples of one Baton endpoint and status. */
     public static List<Sample> of(DigdagEndpoint endpoint, int status) {
         return all().stream().filter(s -> s.endpoint().equals(Optional.of(endpoint)) && s.status() == status)

@@ -177,6 +177,8 @@ class DigdagSamplesTest {
             case SESSION_ATTEMPTS, ATTEMPTS, ATTEMPT_RETRIES -> list(body, "attempts", Attempt.class);
             case ATTEMPT, START_ATTEMPT, KILL_ATTEMPT -> one(body, Attempt.class);
             case ATTEMPT_TASKS -> list(body, "tasks", Task.class);
+            case SCHEDULES, PROJECT_SCHEDULES -> list(body, "schedules", Schedule.class);
+            case SCHEDULE, DISABLE_SCHEDULE, ENABLE_SCHEDULE, SKIP_SCHEDULE -> one(body, Schedule.class);
         };
     }
 

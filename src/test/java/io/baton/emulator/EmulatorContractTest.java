@@ -70,7 +70,9 @@ class EmulatorContractTest {
                         group("transform", task("prepare"), parallel("parallel_group", task("clean_a"),
                                 task("clean_b")), task("aggregate")), task("load"), task("notify")))
                 .workflow("fail", WorkflowSpec.sequence(task("step1"), task("flaky"), task("step3")))
-                .workflow("tz", "Asia/Tokyo", WorkflowSpec.sequence(task("hello")));
+                .workflow("tz", "Asia/Tokyo", WorkflowSpec.sequence(task("hello")))
+                .workflow("sched_daily", "Asia/Tokyo", WorkflowSpec.sequence(task("hello")),
+                        ScheduleSpec.daily("07:00:00"));
 
         client.version();
         Project project = client.projects().get(0);
@@ -171,6 +173,15 @@ class EmulatorContractTest {
         raw("GET", "/api/sessions/1/attempts", null);
         raw("GET", "/api/sessions/2/attempts?page_size=1", null);
         client.sessions(project.id(), "etl", null, 10);
+
+        // schedules (EmulatedSchedulesTest replays the recorded story)
+        String schedule = client.schedules().get(0).id();
+        client.schedule(project.id(), "sched_daily");
+        client.schedule(project.id(), "nope");
+        raw("GET", "/api/schedules?last_id=0", null);
+        raw("GET", "/api/projects/" + project.id() + "/schedules", null);
+        client.disableSchedule(schedule);
+        client.enableSchedule(schedule, true);
 
         // errors
         raw("GET", "/api/attempts?project=nope", null);

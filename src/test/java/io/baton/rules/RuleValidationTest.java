@@ -257,6 +257,10 @@ class RuleValidationTest {
                 .body("errors[0].message", allOf(containsString("'ok' is not one of"), containsString("success"),
                         containsString("failure"), containsString("finished")));
         rule.put("upstreams", List.of(RuleBodies.digdag("game", "etl", null)));
+        rule.put("mode", "dry-run");
+        rejected(rule).body("errors[0].field", equalTo("mode"))
+                .body("errors[0].message", allOf(containsString("active"), containsString("shadow")));
+        rule.remove("mode");
         rule.put("version", "three");
         rejected(rule).body("errors[0].field", equalTo("version"));
     }

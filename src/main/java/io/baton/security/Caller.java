@@ -35,9 +35,14 @@ public class Caller {
         return identity.hasRole(ADMIN);
     }
 
+    /** Whether the caller is an admin or a writer of {@code team}. */
+    public boolean isWriterOf(String team) {
+        return isAdmin() || (identity.hasRole(WRITER) && team != null && team.equals(team()));
+    }
+
     /** Fails with 403 unless the caller is an admin or a writer of {@code team}. */
     public void requireWriterOf(String team) {
-        if (isAdmin() || (identity.hasRole(WRITER) && team != null && team.equals(team()))) {
+        if (isWriterOf(team)) {
             return;
         }
         throw ProblemException.forbidden("only an admin or a writer of team '" + team + "' may change this rule");

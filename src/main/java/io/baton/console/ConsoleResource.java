@@ -4,6 +4,8 @@ import io.baton.problem.ProblemException;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.jwt.auth.principal.JWTParser;
+import io.smallrye.jwt.auth.principal.ParseException;
 import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -16,11 +18,15 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.NewCookie;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriBuilder;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
+import org.eclipse.microprofile.jwt.JsonWebToken;
 
+import java.net.URI;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -30,6 +36,10 @@ import java.util.List;
  * The web console: server-rendered pages (Today at {@code /}, the graph, a rule, the events), the fragments and
  * server-sent events that keep them live, and the two buttons that act. Pages show only the sign-in form until the
  * browser signs in, unless {@code baton.console.anonymous-read} is set.
+ * <p>
+ * Signing in takes the same bearer tokens as the API: the token is verified, then kept in an HttpOnly,
+ * SameSite=Strict cookie that lives as long as the token, which SmallRye JWT reads on every later request (the
+ * browser's {@code EventSource} cannot send an Authorization header). Every form carries a CSRF token.
  */
 @Path("/")
 @Produces(MediaType.TEXT_HTML)
@@ -43,6 +53,12 @@ public class ConsoleResource {
 
     @Inject
     ConsoleAccess access;
+
+    @Inject
+    JWTParser parser;
+
+    @Inject
+    ConsoleConfig config;
 
     @CheckedTemplate
     static class Templates {
@@ -105,20 +121,30 @@ public class ConsoleResource {
         return Response.ok(Templates.rule(console.rulePage(name, date(date)), notice, access)).build();
     }
 
+    /** The rule page's buttons: fire the rule by hand, or retry the downstream it started, for a session date. */
     @POST
-    @Path("console/rules/{name}/fire")
+    @Path("console/rules/{name}/{action: fire|retry}")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response fire(@PathParam("name") String name, @FormParam("date") String date) {
+    public Response act(@PathParam("name") String name, @PathParam("action") String action,
+                        @FormParam("date") String date) {
         LocalDate day = requiredDate(date);
-        return act(name, day, () -> console.fire(name, day), "fired by hand");
-    }
-
-    @POST
-    @Path("console/rules/{name}/retry")
-    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response retry(@PathParam("name") String name, @FormParam("date") String date) {
-        LocalDate day = requiredDate(date);
-        return act(name, day, () -> console.retry(name, day), "retry started");
+        String notice;
+        try {
+            if (action.equals("fire")) {
+                console.fire(name, day);
+                notice = "fired by hand";
+            } else {
+                console.retry(name, day);
+                notice = "retry started";
+            }
+        } catch (ProblemException e) {
+            if (e.status() == 401 || e.status() == 403) {
+                throw e;
+            }
+            notice = e.getMessage();
+        }
+        return Response.seeOther(UriBuilder.fromPath("/console/rules/{name}").queryParam("date", day)
+                .queryParam("notice", notice).build(name)).build();
     }
 
     @GET
@@ -165,19 +191,46 @@ public class ConsoleResource {
                         .data(Templates.eventRow(event).render().replace("\n", "")).build());
     }
 
-    private Response act(String name, LocalDate date, Runnable action, String done) {
-        String notice;
-        try {
-            action.run();
-            notice = done;
-        } catch (ProblemException e) {
-            if (e.status() == 401 || e.status() == 403) {
-                throw e;
-            }
-            notice = e.getMessage();
+    @GET
+    @Path("console/sign-in")
+    public TemplateInstance form(@QueryParam("next") String next) {
+        return Templates.signIn(local(next), null);
+    }
+
+    @POST
+    @Path("console/sign-in")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response signIn(@FormParam("token") String token, @FormParam("next") String next) {
+        String target = local(next);
+        if (token == null || token.isBlank()) {
+            return signInFailed(target, "Paste a bearer token.");
         }
-        return Response.seeOther(UriBuilder.fromPath("/console/rules/{name}").queryParam("date", date)
-                .queryParam("notice", notice).build(name)).build();
+        JsonWebToken jwt;
+        try {
+            jwt = parser.parse(token.strip());
+        } catch (ParseException e) {
+            return signInFailed(target, "The token is not valid here (expired, or not signed by "
+                    + "a key Baton trusts).");
+        }
+        long maxAge = Math.max(0, jwt.getExpirationTime() - Instant.now().getEpochSecond());
+        return Response.seeOther(URI.create(target)).cookie(session(token.strip(), (int) maxAge)).build();
+    }
+
+    @POST
+    @Path("console/sign-out")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response signOut() {
+        return Response.seeOther(URI.create("/")).cookie(session("", 0)).build();
+    }
+
+    private NewCookie session(String value, int maxAge) {
+        return new NewCookie.Builder(config.sessionCookie()).value(value).path("/").httpOnly(true)
+                .secure(config.secureCookie()).sameSite(NewCookie.SameSite.STRICT).maxAge(maxAge).build();
+    }
+
+    /** Only a path of this server, so the form cannot redirect elsewhere. */
+    private static String local(String next) {
+        return next != null && next.startsWith("/") && !next.startsWith("//") && !next.contains("\\") ? next : "/";
     }
 
     private void requireRead() {
@@ -190,7 +243,7 @@ public class ConsoleResource {
         return Response.status(Response.Status.UNAUTHORIZED).entity(Templates.signIn(next, null)).build();
     }
 
-    static Response signInFailed(String next, String error) {
+    private static Response signInFailed(String next, String error) {
         return Response.status(Response.Status.UNAUTHORIZED).entity(Templates.signIn(next, error)).build();
     }
 

@@ -294,7 +294,8 @@ public class ConsoleService {
 
     /** Running attempts the watcher follows, by {@code server/project/workflow}, with their session times. */
     private Map<String, List<OffsetDateTime>> running() {
-        List<WatchedAttempt> attempts = QuarkusTransaction.requiringNew().call(WatchedAttempt::<WatchedAttempt>listAll);
+        List<WatchedAttempt> attempts = QuarkusTransaction.requiringNew()
+                .call(() -> WatchedAttempt.<WatchedAttempt>listAll());
         Map<String, List<OffsetDateTime>> running = new HashMap<>();
         for (WatchedAttempt watched : attempts) {
             try {

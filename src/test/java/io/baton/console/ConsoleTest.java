@@ -87,11 +87,16 @@ class ConsoleTest {
     @Test
     void withoutSigningInOnlyTheSignInFormIsShown() {
         String name = rule("secret plans");
-        for (String page : List.of("/", "/console/graph", "/console/events", "/console/rules/" + name)) {
+        for (String page : List.of("/", "/console/graph", "/console/events")) {
             given().get(page).then().statusCode(401).contentType(ContentType.HTML)
                     .body(containsString("Sign in to Baton"))
                     .body(not(containsString(name))).body(not(containsString("secret plans")));
         }
+        // The rule's own page names it only as where to go after signing in.
+        given().get("/console/rules/" + name).then().statusCode(401)
+                .body(containsString("Sign in to Baton"))
+                .body(containsString("name=\"next\" value=\"/console/rules/" + name + "\""))
+                .body(not(containsString("secret plans"))).body(not(containsString("waiting")));
         given().get("/console/graph.json").then().statusCode(401);
         given().get("/console/stream").then().statusCode(401);
         given().get("/console/today/rows/" + name + "?date=2026-11-24").then().statusCode(401);
@@ -123,11 +128,11 @@ class ConsoleTest {
     @Test
     void aBadTokenDoesNotSignIn() {
         Response form = given().get("/console/sign-in");
-        given().cookie("baton_csrf", form.getCookie("baton_csrf")).contentType(ContentType.URLENC)
+        Response refused = given().cookie("baton_csrf", form.getCookie("baton_csrf")).contentType(ContentType.URLENC)
                 .formParam("csrf-token", csrfToken(form.asString())).formParam("token", "not-a-jwt")
-                .post("/console/sign-in").then().statusCode(401)
-                .header("Set-Cookie", nullValue())
-                .body(containsString("The token is not valid here"));
+                .post("/console/sign-in");
+        refused.then().statusCode(401).body(containsString("The token is not valid here"));
+        assertThat(refused.getHeaders().getValues("Set-Cookie")).noneMatch(c -> c.startsWith("baton_session="));
     }
 
     @Test

@@ -167,7 +167,8 @@ class ConsoleBrowserIT {
         assertThat(anonymous.findElement(By.tagName("body")).getText()).contains("Sign in to Baton")
                 .doesNotContain(daily).doesNotContain(kpi);
         anonymous.get(baton.url() + "/console/rules/" + kpi);
-        assertThat(anonymous.getPageSource()).doesNotContain(kpi).doesNotContain("alert(1)");
+        assertThat(anonymous.findElement(By.tagName("body")).getText()).contains("Sign in to Baton")
+                .doesNotContain(kpi).doesNotContain("alert(1)");
 
         WebDriver driver = browser();
         driver.get(baton.url() + "/console/sign-in");

@@ -15,11 +15,15 @@
     return colours[group];
   }
 
+  function widthOf(node) {
+    return Math.max(60, node.label.length * 6.5 + 16);
+  }
+
   function layout(data) {
     var g = new dagre.graphlib.Graph({ multigraph: true });
     g.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: 120, edgesep: 8 });
     g.setDefaultEdgeLabel(function () { return {}; });
-    data.nodes.forEach(function (n) { g.setNode(n.id, { width: Math.max(80, n.label.length * 7), height: 30 }); });
+    data.nodes.forEach(function (n) { g.setNode(n.id, { width: widthOf(n), height: 30 }); });
     data.edges.forEach(function (e) { g.setEdge(e.source, e.target, {}, e.id); });
     dagre.layout(g);
     var positions = {};
@@ -52,7 +56,7 @@
   function draw(data) {
     var positions = layout(data);
     var elements = data.nodes.map(function (n) {
-      return { group: 'nodes', data: { id: n.id, label: n.label, kind: n.kind, group: n.group, colour: colourOf(n.group) },
+      return { group: 'nodes', data: { id: n.id, label: n.label, kind: n.kind, team: n.group, colour: colourOf(n.group), width: widthOf(n) },
                position: positions[n.id] };
     }).concat(data.edges.map(function (e) {
       return { group: 'edges', data: { id: e.id, source: e.source, target: e.target, rule: e.rule, state: e.state, text: e.stateText },
@@ -62,11 +66,11 @@
       container: container,
       elements: elements,
       layout: { name: 'preset' },
-      wheelSensitivity: 0.3,
+      maxZoom: 1.5,
       style: [
         { selector: 'node', style: { 'shape': 'round-rectangle', 'background-color': 'data(colour)', 'label': 'data(label)',
-          'color': '#fff', 'font-size': 11, 'text-valign': 'center', 'text-halign': 'center', 'width': 'label',
-          'height': 24, 'padding': '6px' } },
+          'color': '#fff', 'font-size': 11, 'text-valign': 'center', 'text-halign': 'center', 'width': 'data(width)',
+          'height': 24 } },
         { selector: 'node[kind = "event"]', style: { 'shape': 'ellipse' } },
         { selector: 'node[kind = "task"]', style: { 'border-width': 2, 'border-color': '#333' } },
         { selector: 'edge', style: { 'curve-style': 'bezier', 'target-arrow-shape': 'triangle', 'width': 2,

@@ -59,6 +59,7 @@ class ConsoleBrowserIT {
     private final String game = "game-" + suffix;
     private final String eikaiwa = "eikaiwa-" + suffix;
     private final String bi = "bi-" + suffix;
+    private final String finance = "finance-" + suffix;
     private final LocalDate today = LocalDate.now(ZoneOffset.UTC);
     private final OffsetDateTime session = today.atStartOfDay().atOffset(ZoneOffset.UTC);
     private Map<String, String> config;
@@ -152,12 +153,18 @@ class ConsoleBrowserIT {
         }
         emulator.project(bi).workflow("daily_report", "UTC", sequence(task("build"), task("publish")));
         emulator.project(bi).workflow("kpi", "UTC", sequence(task("build")));
+        emulator.project(bi).workflow("finance_close", "UTC", sequence(task("build")));
+        emulator.project(finance).workflow("etl", "UTC", sequence(task("extract"), task("load")));
         String writer = TestTokens.writer("bi");
         String daily = "daily-report-" + suffix;
         String kpi = "kpi-" + suffix;
+        String close = "finance-close-" + suffix;
         api("PUT", "/api/v1/rules/" + daily, writer, rule(daily, "BI daily report after both loads",
                 List.of(game, eikaiwa), "daily_report", "23:59"));
         api("PUT", "/api/v1/rules/" + kpi, writer, rule(kpi, "<script>alert(1)</script>", List.of(game), "kpi", null));
+        // Due at 00:01 and waiting for finance, which never runs today: a missed deadline on the screenshots.
+        api("PUT", "/api/v1/rules/" + close, writer, rule(close, "Finance close after eikaiwa and finance",
+                List.of(eikaiwa, finance), "finance_close", "00:01"));
 
         runEtl(game);
         await().atMost(LIVE).until(() -> explain(daily).contains("\"satisfied\":[{"));
@@ -196,6 +203,9 @@ class ConsoleBrowserIT {
 
         driver.get(baton.url() + "/console/graph?date=" + today);
         await().atMost(LIVE).until(() -> "true".equals(driver.findElement(By.id("graph")).getAttribute("data-ready")));
+        assertThat(((JavascriptExecutor) driver).executeScript("var cy = window.batonGraph; return [cy.nodes().length, "
+                + "cy.edges().length, cy.elements().filter(function (e) { return !e.visible(); }).length];"))
+                .as("nodes, edges, hidden elements").isEqualTo(List.of(6L, 5L, 0L));
         screenshot(driver, "graph");
         WebElement graph = driver.findElement(By.id("graph"));
         @SuppressWarnings("unchecked")

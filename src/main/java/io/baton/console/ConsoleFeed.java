@@ -32,7 +32,7 @@ import java.util.Set;
 
 /**
  * The console's live feed: this replica follows the topics Baton publishes (completions, triggers, alerts) with a
- * {@link TopicFollower}, as every replica must tell its own browsers, and broadcasts each event and the rules it
+ * {@link TopicListener}, as every replica must tell its own browsers, and broadcasts each event and the rules it
  * concerns. The events page starts from the outbox, which keeps what Baton published for a day.
  */
 @ApplicationScoped
@@ -69,7 +69,10 @@ public class ConsoleFeed {
         return Multi.createFrom().publisher(changed);
     }
 
-    /** The latest events Baton published, newest first, that pass the filters. */
+    /**
+     * The latest events Baton published, newest first, that pass the filters. Filters are applied to the parsed
+     * events (teams come from the rules), so a few pages' worth of rows is read to fill one page.
+     */
     public List<FeedEvent> recent(String team, String project, String kind) {
         List<OutboxEvent> rows = QuarkusTransaction.requiringNew().call(() -> OutboxEvent.<OutboxEvent>find(
                 "sentAt is not null", Sort.descending("seq")).page(0, config.recentEvents() * 5).list());

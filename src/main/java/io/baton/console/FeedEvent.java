@@ -7,6 +7,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.StreamSupport;
 
 /**
  * An event of the console's live feed: a Digdag completion, a trigger outcome, an alert or an external event, with
@@ -62,7 +63,7 @@ public record FeedEvent(String id, OffsetDateTime time, String kind, String type
     }
 
     static List<String> strings(JsonNode array) {
-        return array.isArray() ? java.util.stream.StreamSupport.stream(array.spliterator(), false)
+        return array.isArray() ? StreamSupport.stream(array.spliterator(), false)
                 .map(JsonNode::asText).toList() : List.of();
     }
 }

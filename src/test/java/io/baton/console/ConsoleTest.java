@@ -167,6 +167,10 @@ class ConsoleTest {
                 .body("run.state", is("started")));
         given().cookie("baton_session", writer.session()).get("/console/rules/" + name + "?date=" + today).then()
                 .body(containsString("Fired: by hand (bi-writer)")).body(containsString("id=\"retry\""));
+        // The events page lists the trigger outcome once the outbox relay has published it.
+        await().untilAsserted(() -> given().cookie("baton_session", writer.session())
+                .get("/console/events?team=bi&kind=trigger").then().statusCode(200)
+                .body(containsString("rule " + name + ": started")));
     }
 
     @Test

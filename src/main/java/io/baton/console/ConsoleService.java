@@ -21,7 +21,6 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -70,8 +69,6 @@ public class ConsoleService {
 
     @Inject
     ObjectMapper mapper;
-
-    Clock clock = Clock.systemUTC();
 
     /** Every rule of {@code team} (all teams when null) on {@code date} (today in the rules' zone when null). */
     public TodayView today(LocalDate date, String team) {
@@ -157,7 +154,7 @@ public class ConsoleService {
     private RuleRow row(Rule rule, Explanation explanation, Map<String, List<OffsetDateTime>> running) {
         ZoneId zone = zoneOf(rule);
         LocalDate date = dateOf(rule, explanation);
-        Instant now = clock.instant();
+        Instant now = Instant.now();
         Instant due = rule.deadline() == null ? null
                 : date.atTime(rule.deadline().localTime()).atZone(rule.deadline().zoneId()).toInstant();
         boolean late = due != null && now.isAfter(due);
@@ -328,7 +325,7 @@ public class ConsoleService {
         ZoneId zone = shown.stream().collect(Collectors.groupingBy(rule -> rule.correlation().zoneId(),
                         Collectors.counting())).entrySet().stream().max(Map.Entry.comparingByValue())
                 .map(Map.Entry::getKey).orElse(ZoneOffset.UTC);
-        return LocalDate.now(clock.withZone(zone));
+        return LocalDate.now(zone);
     }
 
     /** Times are shown in the deadline's zone, else the correlation zone. */

@@ -2,11 +2,13 @@ package io.baton.bench;
 
 import io.baton.BatonTestServices;
 import io.baton.TestTokens;
+import io.baton.console.ConsoleService;
 import io.baton.rules.Rule;
 import io.baton.rules.Upstream;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -32,6 +34,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestProfile(BenchProfile.class)
 @QuarkusTestResource(BatonTestServices.class)
 class ConsoleBenchmarkTest extends BenchBase {
+
+    @Inject
+    ConsoleService console;
 
     private static final int RULES = 200;
     private static final int UPSTREAMS = 5;
@@ -67,8 +72,16 @@ class ConsoleBenchmarkTest extends BenchBase {
             times.add(Duration.ofNanos(System.nanoTime() - start));
         }
         times.sort(null);
-        String figure = String.format(Locale.ROOT, "p50 %d ms, p95 %d ms, max %d ms (%d kB)",
-                times.get(49).toMillis(), times.get(94).toMillis(), times.get(99).toMillis(), page.length() / 1024);
+        List<Duration> reads = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            long start = System.nanoTime();
+            console.today(DAY, null);
+            reads.add(Duration.ofNanos(System.nanoTime() - start));
+        }
+        reads.sort(null);
+        String figure = String.format(Locale.ROOT, "p50 %d ms, p95 %d ms, max %d ms (%d kB); reading the day alone "
+                        + "p50 %d ms", times.get(49).toMillis(), times.get(94).toMillis(), times.get(99).toMillis(),
+                page.length() / 1024, reads.get(49).toMillis());
         BenchReport.publish("7-console-today",
                 List.of(new BenchReport.Row("7. Console Today, 200 rules × 5 upstreams", figure, "< 300 ms",
                         times.get(94).toMillis() < 300)),
@@ -77,7 +90,8 @@ class ConsoleBenchmarkTest extends BenchBase {
 
                 `GET /?date=2026-01-01` with a bearer token, 100 times after 30 warm-ups, for 200 rules of 5 Digdag
                 upstreams each (session-date correlation, a deadline): 4 of 5 upstreams of every rule satisfied and a
-                quarter of the rules fired, so each row shows every state. The time is the client's, per request.
+                quarter of the rules fired, so each row shows every state. The time is the client's, per request;
+                "reading the day alone" is `ConsoleService.today` in-process (the queries and the rows, no HTML).
 
                 """ + figure + "\n");
     }

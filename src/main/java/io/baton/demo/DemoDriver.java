@@ -79,6 +79,8 @@ public class DemoDriver {
         console.accept("   Digdag (emulated)  " + emulator.url() + ": projects game/etl and eikaiwa/etl "
                 + "(+extract → +transform, two parallel children → +load) and bi/daily_report, zone "
                 + DemoScenario.ZONE);
+        console.accept("   Console            " + baton.resolve("/") + " (Today) and " + baton.resolve("/console/graph")
+                + ": open it now to watch the story live");
         String tokenHint = config.tokenFile().map(this::writeReaderToken)
                 .map(file -> "  (any bearer token; the demo wrote one to " + file + ")").orElse("");
 

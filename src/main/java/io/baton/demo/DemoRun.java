@@ -264,6 +264,7 @@ final class DemoRun {
                         + String.join(", ", a.missing()))
                 .collect(Collectors.joining()));
         console.accept("");
+        row(console, "console", baton.resolve("/") + " (Today, graph, rules, events)");
         row(console, "API docs", baton.resolve("/q/swagger-ui").toString());
         row(console, "metrics", baton.resolve("/q/metrics").toString());
         row(console, "dependency graph", baton.resolve("/api/v1/graph?format=mermaid") + tokenHint);

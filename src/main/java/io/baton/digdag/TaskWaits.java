@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.baton.events.DigdagCompletion;
 import io.baton.events.EventsConfig;
 import io.baton.events.TopicFollower;
+import io.baton.events.TopicListener;
 import io.baton.problem.ProblemException;
 import io.baton.watch.WaitInterest;
 import io.quarkus.runtime.ShutdownEvent;
@@ -15,7 +16,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -45,7 +45,6 @@ public class TaskWaits {
 
     private static final Logger LOG = Logger.getLogger(TaskWaits.class);
     private static final Duration LISTENER_READY_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration POLL = Duration.ofMillis(500);
 
     @Inject
     DigdagService digdag;
@@ -69,9 +68,7 @@ public class TaskWaits {
     /** Waiters by {@code server/project/workflow}, the key of completion events. */
     private final Map<String, Set<Waiter>> waiters = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> listening = new CompletableFuture<>();
-    private volatile boolean running = true;
-    private volatile TopicFollower follower;
-    private Thread listener;
+    private TopicListener listener;
 
     /** One waiting request. {@code sinceAttempt}: events of older attempts of the session say nothing new. */
     private final class Waiter {
@@ -188,46 +185,13 @@ public class TaskWaits {
     }
 
     void start(@Observes StartupEvent event) {
-        listener = new Thread(this::listen, "baton-wait-listener");
-        listener.setDaemon(true);
-        listener.start();
+        listener = TopicListener.start("baton-wait-listener", kafkaConfig, List.of(events.topic()), this::onRecord,
+                () -> listening.complete(null));
     }
 
     void stop(@Observes ShutdownEvent event) throws InterruptedException {
-        running = false;
-        TopicFollower current = follower;
-        if (current != null) {
-            current.wakeup();
-        }
         if (listener != null) {
-            listener.join(Duration.ofSeconds(5).toMillis());
-        }
-    }
-
-    private void listen() {
-        while (running) {
-            try (TopicFollower topic = new TopicFollower(kafkaConfig, events.topic(), false)) {
-                follower = topic;
-                while (running) {
-                    topic.poll(POLL, this::onRecord);
-                    if (topic.positioned()) {
-                        listening.complete(null);
-                    }
-                }
-            } catch (WakeupException e) {
-                return;
-            } catch (RuntimeException e) {
-                LOG.warnf("reading %s for waits failed, starting over: %s", events.topic(), e.getMessage());
-                pauseAfterFailure();
-            }
-        }
-    }
-
-    private static void pauseAfterFailure() {
-        try {
-            Thread.sleep(POLL.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            listener.stop();
         }
     }
 

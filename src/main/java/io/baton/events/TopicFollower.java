@@ -12,6 +12,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -20,11 +21,11 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Follows every partition of one topic without a consumer group: partitions are assigned by hand, so each follower
+ * Follows every partition of one or more topics without a consumer group: partitions are assigned by hand, so each follower
  * sees every record (a broadcast), starts at once without a group rebalance and leaves no group behind. The first
  * partitions start at the end (or the beginning); partitions that appear later start at their beginning, since all
- * they hold is new. Not thread-safe except {@link #wakeup()}. Serves Baton's per-replica wait listener and the
- * command line's {@code events tail}.
+ * they hold is new. Not thread-safe except {@link #wakeup()}. Serves Baton's per-replica wait listener, the console's
+ * live feed and the command line's {@code events tail}.
  */
 public final class TopicFollower implements AutoCloseable {
 
@@ -34,23 +35,28 @@ public final class TopicFollower implements AutoCloseable {
     private static final Duration TOPIC_MISSING_REFRESH = Duration.ofSeconds(1);
 
     private final KafkaConsumer<String, String> consumer;
-    private final String topic;
+    private final List<String> topics;
     private final boolean fromBeginning;
     private Set<TopicPartition> assigned = Set.of();
     private boolean positioned;
     private long nextRefreshNanos;
 
+    /** Follows one topic; see {@link #TopicFollower(Map, List, boolean)}. */
+    public TopicFollower(Map<String, Object> kafkaConfig, String topic, boolean fromBeginning) {
+        this(kafkaConfig, List.of(topic), fromBeginning);
+    }
+
     /**
      * @param kafkaConfig client properties (bootstrap servers, security); group and deserializer settings are set here
      */
-    public TopicFollower(Map<String, Object> kafkaConfig, String topic, boolean fromBeginning) {
+    public TopicFollower(Map<String, Object> kafkaConfig, List<String> topics, boolean fromBeginning) {
         Map<String, Object> properties = new HashMap<>(kafkaConfig);
         properties.remove(ConsumerConfig.GROUP_ID_CONFIG);
         properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         properties.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         this.consumer = new KafkaConsumer<>(properties, new StringDeserializer(), new StringDeserializer());
-        this.topic = topic;
+        this.topics = List.copyOf(topics);
         this.fromBeginning = fromBeginning;
     }
 
@@ -95,9 +101,11 @@ public final class TopicFollower implements AutoCloseable {
     }
 
     private void refreshPartitions() {
-        List<PartitionInfo> infos;
+        List<PartitionInfo> infos = new ArrayList<>();
         try {
-            infos = consumer.partitionsFor(topic, METADATA_TIMEOUT);
+            for (String topic : topics) {
+                infos.addAll(consumer.partitionsFor(topic, METADATA_TIMEOUT));
+            }
         } catch (WakeupException e) {
             throw e;
         } catch (KafkaException e) {

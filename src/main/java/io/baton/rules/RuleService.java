@@ -7,6 +7,7 @@ import io.baton.problem.FieldError;
 import io.baton.problem.ProblemException;
 import io.baton.security.Caller;
 import io.quarkus.hibernate.orm.panache.Panache;
+import io.quarkus.hibernate.orm.panache.PanacheQuery;
 import io.quarkus.panache.common.Parameters;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -67,6 +68,17 @@ public class RuleService {
 
     @Transactional
     public Page<Rule> list(RuleFilter filter, int page, int size) {
+        var found = find(filter).page(page, size);
+        return new Page<>(found.list().stream().map(this::toRule).toList(), page, size, found.count());
+    }
+
+    /** Every rule the filter selects, by name, unpaged (the console shows a team's whole day at once). */
+    @Transactional
+    public List<Rule> listAll(RuleFilter filter) {
+        return find(filter).stream().map(this::toRule).toList();
+    }
+
+    private static PanacheQuery<RuleEntity> find(RuleFilter filter) {
         StringBuilder query = new StringBuilder("1 = 1");
         Parameters parameters = new Parameters();
         if (filter.team() != null) {
@@ -85,8 +97,7 @@ public class RuleService {
             query.append(" and enabled = :enabled");
             parameters.and("enabled", filter.enabled());
         }
-        var found = RuleEntity.<RuleEntity>find(query.toString(), Sort.by("name"), parameters).page(page, size);
-        return new Page<>(found.list().stream().map(this::toRule).toList(), page, size, found.count());
+        return RuleEntity.find(query.toString(), Sort.by("name"), parameters);
     }
 
     @Transactional

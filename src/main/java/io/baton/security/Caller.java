@@ -74,6 +74,11 @@ public class Caller {
         return identity.hasRole(ADMIN);
     }
 
+    /** Whether the caller is an admin or a writer of {@code team}. */
+    public boolean isWriterOf(String team) {
+        return isAdmin() || (identity.hasRole(WRITER) && team != null && team.equals(team()));
+    }
+
     /** Fails with 403 unless the caller is an admin or a writer of {@code team}. */
     public void requireWriterOf(String team) {
         requireWriterOfAny(team == null ? List.of() : List.of(team), "change this rule");

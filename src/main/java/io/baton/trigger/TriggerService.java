@@ -17,14 +17,15 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * Turns events into satisfied conditions and, when a rule's upstreams are met inside its window, into exactly one
@@ -210,6 +211,38 @@ public class TriggerService {
     private Explanation explanation(Rule rule, String key, TriggerRun run, List<EvaluationError> errors) {
         return Explanation.of(rule, Evaluation.of(rule, key, TriggerCondition.of(rule.name(), key), expressions), run,
                 errors);
+    }
+
+    /**
+     * Where each rule stands on each date (the session at 00:00 of that date in the rule's correlation zone), read
+     * with one query for the conditions and one for the runs: the console's view of a day or of a rule's last days.
+     */
+    public List<Explanation> explainDays(List<Rule> rules, List<LocalDate> dates) {
+        if (rules.isEmpty() || dates.isEmpty()) {
+            return List.of();
+        }
+        Map<Rule, List<String>> keys = new LinkedHashMap<>();
+        for (Rule rule : rules) {
+            keys.put(rule, dates.stream().map(date -> keyOf(rule, date.toString())).toList());
+        }
+        List<String> names = rules.stream().map(Rule::name).toList();
+        List<String> allKeys = keys.values().stream().flatMap(List::stream).distinct().toList();
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Map<String, List<TriggerCondition>> conditions = TriggerCondition.<TriggerCondition>list(
+                            "ruleName in ?1 and correlationKey in ?2 order by finishedAt, id", names, allKeys).stream()
+                    .collect(Collectors.groupingBy(c -> c.ruleName + "\n" + c.correlationKey));
+            Map<String, TriggerRun> runs = TriggerRun.<TriggerRun>list("ruleName in ?1 and correlationKey in ?2",
+                    names, allKeys).stream().collect(Collectors.toMap(r -> r.ruleName + "\n" + r.correlationKey,
+                    r -> r, (first, second) -> first));
+            List<Explanation> explanations = new ArrayList<>();
+            keys.forEach((rule, ruleKeys) -> ruleKeys.forEach(key -> {
+                String id = rule.name() + "\n" + key;
+                explanations.add(Explanation.of(rule,
+                        Evaluation.of(rule, key, conditions.getOrDefault(id, List.of()), expressions), runs.get(id),
+                        List.of()));
+            }));
+            return explanations;
+        });
     }
 
     /** Whether a stored session lies in [from, to); one that cannot be read (stored before validation) only in an open one. */

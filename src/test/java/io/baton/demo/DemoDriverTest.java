@@ -95,6 +95,7 @@ class DemoDriverTest {
         assertThat(console).anyMatch(line -> line.contains("2 of 2 upstreams satisfied for " + today));
         assertThat(console).anyMatch(line -> line.contains("started bi/daily_report for " + today + ": attempt "));
         assertThat(console).anyMatch(line -> line.contains("ALERT") && line.contains(today));
+        assertThat(console).anyMatch(line -> line.contains("Console") && line.contains("/console/graph"));
         assertThat(console).anyMatch(line -> line.contains("/q/swagger-ui"));
         assertThat(console).anyMatch(line -> line.contains("/q/metrics"));
         assertThat(console).anyMatch(line -> line.contains("/api/v1/graph?format=mermaid"));

@@ -2,6 +2,7 @@ package io.baton.watch;
 
 import io.baton.BatonTestServices;
 import io.baton.KafkaTestConsumer;
+import io.baton.PackagedBaton;
 import io.baton.digdag.Task;
 import io.baton.emulator.DigdagEmulator;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -10,18 +11,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -43,40 +38,18 @@ class WatcherCrashRestartIT {
     private final BatonTestServices services = new BatonTestServices();
     private final DigdagEmulator emulator = BatonTestServices.emulator();
     private Map<String, String> config;
-    private Process baton;
-    private int port;
+    private PackagedBaton baton;
 
     @BeforeEach
     void start() throws IOException {
         config = services.start();
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        baton = new PackagedBaton(config, Path.of("target", "crash-restart-baton.log"), "baton.watch.task-fetch=all");
     }
 
     @AfterEach
     void stop() {
-        if (baton != null) {
-            baton.destroyForcibly();
-        }
+        baton.close();
         services.stop();
-    }
-
-    private void launch() throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        config.forEach((key, value) -> command.add("-D" + key + "=" + value));
-        command.add("-Dquarkus.http.port=" + port);
-        command.add("-Dbaton.watch.task-fetch=all");
-        command.add("-jar");
-        command.add(Path.of("target", "quarkus-app", "quarkus-run.jar").toString());
-        baton = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(Path.of("target", "crash-restart-baton.log").toFile())
-                .start();
-        HttpClient http = HttpClient.newHttpClient();
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> http.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
     }
 
     /** Whether Baton's database holds the attempt as followed, with its tasks read. */
@@ -98,15 +71,15 @@ class WatcherCrashRestartIT {
         String key = BatonTestServices.DIGDAG_SERVER + "/" + project + "/etl";
 
         try (KafkaTestConsumer consumer = new KafkaTestConsumer(config.get("baton.events.topic"))) {
-            launch();
+            baton.launch();
             String attempt = emulator.startAttempt(project, "etl", OffsetDateTime.parse("2026-11-24T00:00:00+00:00"), Map.of());
             await().atMost(Duration.ofSeconds(20)).until(() -> followed(attempt));
             emulator.completeTask(attempt, "+etl+extract");
             consumer.awaitRecords(records -> records.stream().anyMatch(r -> key.equals(r.key())), Duration.ofSeconds(20));
 
-            baton.destroyForcibly().waitFor();
+            baton.kill();
             emulator.completeAll(attempt);
-            launch();
+            baton.launch();
 
             consumer.awaitRecords(records -> records.stream().anyMatch(r -> key.equals(r.key())
                     && "io.baton.digdag.attempt.succeeded".equals(header(r, "ce_type"))), Duration.ofSeconds(30));

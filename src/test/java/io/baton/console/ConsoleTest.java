@@ -1,0 +1,187 @@
+package io.baton.console;
+
+import io.baton.BatonTestServices;
+import io.baton.TestTokens;
+import io.baton.emulator.DigdagEmulator;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import org.junit.jupiter.api.Test;
+
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.baton.emulator.TaskSpec.task;
+import static io.baton.emulator.WorkflowSpec.sequence;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
+
+/** The console over HTTP: who sees what, the session cookie, CSRF on the buttons, escaping and the headers. */
+@QuarkusTest
+@QuarkusTestResource(BatonTestServices.class)
+class ConsoleTest {
+
+    private static final String SCRIPT = "<script>alert(1)</script>";
+    private static final Pattern CSRF_FIELD = Pattern.compile("name=\"csrf-token\" value=\"([^\"]+)\"");
+
+    private final DigdagEmulator emulator = BatonTestServices.emulator();
+
+    /** A browser's state: the CSRF cookie and its form token, and the session cookie once signed in. */
+    private record Browser(String csrf, String session) {
+    }
+
+    private static String unique(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** A rule of team bi whose downstream is {@code <project>/report} on the emulator. */
+    private String rule(String description) {
+        String name = unique("console");
+        String project = unique("bi");
+        emulator.project(project).workflow("report", "UTC", sequence(task("build")));
+        Map<String, Object> rule = new HashMap<>();
+        rule.put("name", name);
+        rule.put("team", "bi");
+        rule.put("description", description);
+        rule.put("upstreams", List.of(Map.of("digdag", Map.of("server", "main", "project", unique("game"),
+                "workflow", "etl"))));
+        rule.put("correlation", Map.of("by", "session_date", "zone", "UTC"));
+        rule.put("action", Map.of("server", "main", "project", project, "workflow", "report"));
+        given().auth().oauth2(TestTokens.writer("bi")).contentType(ContentType.JSON).body(rule)
+                .put("/api/v1/rules/" + name).then().statusCode(201);
+        return name;
+    }
+
+    private static Browser signIn(String token) {
+        Response form = given().get("/console/sign-in");
+        form.then().statusCode(200);
+        String csrf = csrfToken(form.asString());
+        Response signedIn = given().cookie("baton_csrf", form.getCookie("baton_csrf")).redirects().follow(false)
+                .contentType(ContentType.URLENC).formParam("csrf-token", csrf).formParam("token", token)
+                .formParam("next", "/").post("/console/sign-in");
+        signedIn.then().statusCode(303);
+        String setCookie = signedIn.getHeaders().getValues("Set-Cookie").stream()
+                .filter(c -> c.startsWith("baton_session=")).findFirst().orElseThrow();
+        assertThat(setCookie).contains("HttpOnly").containsIgnoringCase("SameSite=Strict").contains("Path=/");
+        return new Browser(form.getCookie("baton_csrf"), signedIn.getCookie("baton_session"));
+    }
+
+    private static String csrfToken(String html) {
+        Matcher matcher = CSRF_FIELD.matcher(html);
+        assertThat(matcher.find()).as("a CSRF field in the form").isTrue();
+        return matcher.group(1);
+    }
+
+    @Test
+    void withoutSigningInOnlyTheSignInFormIsShown() {
+        String name = rule("secret plans");
+        for (String page : List.of("/", "/console/graph", "/console/events")) {
+            given().get(page).then().statusCode(401).contentType(ContentType.HTML)
+                    .body(containsString("Sign in to Baton"))
+                    .body(not(containsString(name))).body(not(containsString("secret plans")));
+        }
+        // The rule's own page names it only as where to go after signing in.
+        given().get("/console/rules/" + name).then().statusCode(401)
+                .body(containsString("Sign in to Baton"))
+                .body(containsString("name=\"next\" value=\"/console/rules/" + name + "\""))
+                .body(not(containsString("secret plans"))).body(not(containsString("waiting")));
+        given().get("/console/graph.json").then().statusCode(401);
+        given().get("/console/stream").then().statusCode(401);
+        given().get("/console/today/rows/" + name + "?date=2026-11-24").then().statusCode(401);
+        // A cookie that holds no valid token is no sign-in either.
+        given().cookie("baton_session", "not-a-jwt").get("/").then().statusCode(401)
+                .body(containsString("Sign in to Baton")).body(not(containsString(name)));
+    }
+
+    @Test
+    void aSignedInBrowserSeesRulesWithTheirTextEscapedUnderAStrictPolicy() {
+        String name = rule(SCRIPT);
+        Browser browser = signIn(TestTokens.reader());
+        given().cookie("baton_session", browser.session()).get("/").then().statusCode(200)
+                .header("Content-Security-Policy", containsString("script-src 'self'"))
+                .header("Content-Security-Policy", not(containsString("unsafe-inline")))
+                .body(containsString("id=\"rule-" + name + "\""))
+                .body(containsString("waiting 0 of 1"))
+                .body(containsString("&lt;script&gt;alert(1)&lt;/script&gt;"))
+                .body(not(containsString(SCRIPT)));
+        given().cookie("baton_session", browser.session()).get("/console/rules/" + name).then().statusCode(200)
+                .body(containsString("Not fired: waiting for"))
+                .body(not(containsString(SCRIPT)))
+                // A reader sees no buttons that act.
+                .body(not(containsString("id=\"fire-now\"")));
+        given().cookie("baton_session", browser.session()).get("/console/graph.json").then().statusCode(200)
+                .body("edges.find { it.rule == '" + name + "' }.state", is("waiting"));
+    }
+
+    @Test
+    void aBadTokenDoesNotSignIn() {
+        Response form = given().get("/console/sign-in");
+        Response refused = given().cookie("baton_csrf", form.getCookie("baton_csrf")).contentType(ContentType.URLENC)
+                .formParam("csrf-token", csrfToken(form.asString())).formParam("token", "not-a-jwt")
+                .post("/console/sign-in");
+        refused.then().statusCode(401).body(containsString("The token is not valid here"));
+        assertThat(refused.getHeaders().getValues("Set-Cookie")).noneMatch(c -> c.startsWith("baton_session="));
+    }
+
+    @Test
+    void fireNowNeedsTheCsrfTokenAndAWriterOfTheRulesTeam() {
+        String name = rule("fires by hand");
+        String today = LocalDate.now(ZoneOffset.UTC).toString();
+        Browser writer = signIn(TestTokens.writer("bi"));
+        String page = given().cookie("baton_session", writer.session()).cookie("baton_csrf", writer.csrf())
+                .get("/console/rules/" + name + "?date=" + today).then().statusCode(200)
+                .body(containsString("id=\"fire-now\"")).extract().asString();
+
+        // Without the form's token (a cross-site form cannot know it) nothing fires.
+        given().cookie("baton_session", writer.session()).cookie("baton_csrf", writer.csrf())
+                .contentType(ContentType.URLENC).formParam("date", today).redirects().follow(false)
+                .post("/console/rules/" + name + "/fire").then().statusCode(400);
+        // Another team's writer with a valid token is refused.
+        Browser other = signIn(TestTokens.writer("game"));
+        given().cookie("baton_session", other.session()).cookie("baton_csrf", other.csrf())
+                .contentType(ContentType.URLENC).formParam("csrf-token", other.csrf()).formParam("date", today)
+                .redirects().follow(false).post("/console/rules/" + name + "/fire").then().statusCode(403);
+        given().auth().oauth2(TestTokens.reader()).get("/api/v1/rules/" + name + "/explain?session=" + today)
+                .then().statusCode(200).body("run", nullValue());
+
+        given().cookie("baton_session", writer.session()).cookie("baton_csrf", writer.csrf())
+                .contentType(ContentType.URLENC).formParam("csrf-token", csrfToken(page)).formParam("date", today)
+                .redirects().follow(false).post("/console/rules/" + name + "/fire").then().statusCode(303)
+                .header("Location", containsString("/console/rules/" + name));
+        await().untilAsserted(() -> given().auth().oauth2(TestTokens.reader())
+                .get("/api/v1/rules/" + name + "/explain?session=" + today).then().statusCode(200)
+                .body("run.manual", is(true))
+                .body("run.requestedBy", is("bi-writer"))
+                .body("run.state", is("started")));
+        given().cookie("baton_session", writer.session()).get("/console/rules/" + name + "?date=" + today).then()
+                .body(containsString("Fired: by hand (bi-writer)")).body(containsString("id=\"retry\""));
+        // The events page lists the trigger outcome once the outbox relay has published it.
+        await().untilAsserted(() -> given().cookie("baton_session", writer.session())
+                .get("/console/events?team=bi&kind=trigger").then().statusCode(200)
+                .body(containsString("rule " + name + ": started")));
+    }
+
+    @Test
+    void theApiStillTakesBearerTokensAndJsonWithoutACsrfToken() {
+        String name = unique("api");
+        Map<String, Object> rule = Map.of("name", name, "team", "bi",
+                "upstreams", List.of(Map.of("digdag", Map.of("server", "main", "project", "game", "workflow", "etl"))),
+                "action", Map.of("server", "main", "project", "bi", "workflow", "report"));
+        given().auth().oauth2(TestTokens.writer("bi")).contentType(ContentType.JSON)
+                .body(rule).post("/api/v1/rules").then().statusCode(201);
+        given().auth().oauth2(TestTokens.writer("bi")).delete("/api/v1/rules/" + name).then().statusCode(204);
+        given().get("/api/v1/rules").then().statusCode(401);
+    }
+}

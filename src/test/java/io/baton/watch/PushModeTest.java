@@ -85,7 +85,7 @@ class PushModeTest {
         try (KafkaTestConsumer consumer = new KafkaTestConsumer(events.topic())) {
             emulator.resetCounts();
             emulator.completeTask(attempt, "+etl+extract");
-            awaitCycles(3);
+            awaitCycles(2);
             assertThat(emulator.requestCount(TASKS)).isZero();
             assertThat(stored("push1")).isZero();
 

@@ -11,7 +11,7 @@ public class PushTestProfile implements QuarkusTestProfile {
     public Map<String, String> getConfigOverrides() {
         return Map.of(
                 "baton.watch.task-fetch", "all",
-                "baton.watch.idle-interval", "6s",
+                "baton.watch.idle-interval", "8s",
                 "baton.watch.push.workflows", "push1/etl,push2/etl,push3/etl,push4/etl");
     }
 }

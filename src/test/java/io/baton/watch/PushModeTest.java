@@ -161,7 +161,12 @@ class PushModeTest {
                     .statusCode(404);
             digdag(notifier()).body(body("999999999", "+etl+extract")).post(url).then().statusCode(404);
             assertThat(stored("push4")).isZero();
+
+            emulator.faults().refuseConnections(Duration.ofSeconds(5));
+            digdag(notifier()).body(body(attempt, "+etl+extract")).post(url).then().statusCode(503)
+                    .contentType("application/problem+json");
         } finally {
+            emulator.faults().clear();
             emulator.completeAll(attempt);
         }
     }

@@ -22,6 +22,8 @@ public class Caller {
     public static final String ADMIN = "baton-admin";
     /** May change the rules of the team in its {@code team} claim. */
     public static final String WRITER = "baton-writer";
+    /** May tell Baton that something ended on a Digdag server (push mode); may not change rules. */
+    public static final String NOTIFIER = "baton-notifier";
     public static final String TEAM_CLAIM = "team";
 
     @Inject

@@ -92,14 +92,14 @@ class ServerWatcher {
     }
 
     /** Forgets everything in memory; the next cycle reloads from PostgreSQL, as a freshly started replica would. */
-    void forget() {
+    synchronized void forget() {
         loaded = false;
         lastDeepRead = null;
         followed.clear();
     }
 
     /** One poll cycle. On any exception the memory is dropped and nothing of the cycle is committed. */
-    void cycle() {
+    synchronized void cycle() {
         try {
             if (!loaded) {
                 load();
@@ -107,6 +107,27 @@ class ServerWatcher {
             Cycle cycle = new Cycle(Instant.now());
             cycle.run();
             persist(cycle);
+        } catch (RuntimeException e) {
+            forget();
+            throw e;
+        }
+    }
+
+    /**
+     * Digdag said that something in this attempt ended: reads the attempt and its task list now and reports what
+     * ended since the last look, as a poll cycle would (same events, same ids, so the outbox keeps one of each), and
+     * commits it before returning. Memory is used only when this replica follows the server; otherwise every done
+     * task is reported and the outbox drops what was already there.
+     *
+     * @return the completions reported, before the outbox drops those it already holds
+     * @throws DigdagNotFoundException if the server has no such attempt
+     */
+    synchronized int notified(String attemptId) {
+        try {
+            Cycle cycle = new Cycle(Instant.now());
+            cycle.notified(client.attempt(attemptId));
+            persist(cycle);
+            return cycle.completions.size();
         } catch (RuntimeException e) {
             forget();
             throw e;
@@ -141,6 +162,18 @@ class ServerWatcher {
         Cycle(Instant now) {
             this.now = now;
             this.cutoff = now.minus(config.lookBack());
+        }
+
+        void notified(Attempt attempt) {
+            Followed f = followed.get(id(attempt));
+            if (attempt.done()) {
+                finish(attempt, f, true);
+                return;
+            }
+            Followed target = f != null ? f : new Followed(attempt, now);
+            target.attempt = attempt;
+            target.lastTaskRead = now;
+            compareTasks(target, client.tasks(attempt.id()));
         }
 
         void run() {
@@ -183,6 +216,8 @@ class ServerWatcher {
                     } else if (f == null) {
                         Followed started = new Followed(attempt, now);
                         started.lastStatusRead = now;
+                        // A notifying workflow's tasks are read at the idle pace only, from its start on.
+                        started.lastTaskRead = notifies(started) ? now : null;
                         started.dirty = true;
                         followed.put(id, started);
                     }
@@ -324,14 +359,19 @@ class ServerWatcher {
 
         /** Reports the final task transitions (when tasks are wanted) and then the attempt's own. */
         private void finish(Attempt attempt, Followed f) {
+            finish(attempt, f, false);
+        }
+
+        private void finish(Attempt attempt, Followed f, boolean readTasks) {
             Followed target = f != null ? f : new Followed(attempt, now);
             target.attempt = attempt;
-            if (wantsTasks(target)) {
+            if (readTasks || wantsTasks(target)) {
                 compareTasks(target, client.tasks(attempt.id()));
             }
             completions.add(completion(attempt, null, null));
-            followed.remove(target.attemptId);
-            removed.add(target.attemptId);
+            if (followed.remove(target.attemptId) != null) {
+                removed.add(target.attemptId);
+            }
         }
 
         /**
@@ -365,7 +405,8 @@ class ServerWatcher {
         }
 
         private Duration paceOf(Followed f) {
-            return f.lastChange.plus(config.idleAfter()).isBefore(now) ? config.idleInterval() : config.interval();
+            return notifies(f) || f.lastChange.plus(config.idleAfter()).isBefore(now) ? config.idleInterval()
+                    : config.interval();
         }
     }
 
@@ -406,6 +447,12 @@ class ServerWatcher {
         row.taskStates = f.taskStates == null ? null : write(f.taskStates);
         row.lastChangeAt = OffsetDateTime.ofInstant(f.lastChange, ZoneOffset.UTC);
         WatchedAttempt.getEntityManager().merge(row);
+    }
+
+    /** Whether the attempt's workflow tells Baton when its tasks end ({@code baton.watch.push.workflows}). */
+    private boolean notifies(Followed f) {
+        return config.push().workflows().map(w -> w.contains(f.attempt.project().name() + "/"
+                + f.attempt.workflow().name())).orElse(false);
     }
 
     private boolean wantsTasks(Followed f) {

@@ -4,6 +4,8 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
 
 /** How Baton follows Digdag servers. */
 @ConfigMapping(prefix = "baton.watch")
@@ -43,6 +45,17 @@ public interface WatchConfig {
     /** How long a replica's claim to poll a server lasts without renewal; another replica takes over after it. */
     @WithDefault("2s")
     Duration lease();
+
+    Push push();
+
+    /** Workflows that notify Baton themselves ({@code POST /api/v1/digdag/{server}/notifications}). */
+    interface Push {
+        /**
+         * {@code project/workflow} names (on every server) whose task lists are read only at the idle pace, as a
+         * safety net for a lost notification.
+         */
+        Optional<Set<String>> workflows();
+    }
 
     enum TaskFetch { all, referenced, none }
 }

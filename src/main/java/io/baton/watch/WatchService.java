@@ -3,10 +3,13 @@ package io.baton.watch;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.baton.digdag.DigdagClient;
 import io.baton.digdag.DigdagClients;
+import io.baton.digdag.DigdagNotFoundException;
+import io.baton.digdag.DigdagUnavailableException;
 import io.baton.events.BatonEvent;
 import io.baton.events.DigdagCompletion;
 import io.baton.events.EventOutbox;
 import io.baton.events.EventsConfig;
+import io.baton.problem.ProblemException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -26,6 +29,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -175,6 +179,29 @@ public class WatchService {
                 .tag("outcome", completion.outcome())
                 .register(registry)
                 .increment();
+    }
+
+    /**
+     * Reads an attempt a Digdag server notified about and commits the completions found in the outbox.
+     *
+     * @return the completions found (the outbox drops those it already holds)
+     * @throws ProblemException 404 for an unknown server or attempt, 503 when the server cannot be reached
+     */
+    public int notified(String server, String attemptId) {
+        ServerWatcher watcher = watchers.get(server);
+        if (watcher == null) {
+            throw ProblemException.notFound("no Digdag server named '" + server + "' is configured");
+        }
+        try {
+            return watcher.notified(attemptId);
+        } catch (DigdagNotFoundException e) {
+            throw ProblemException.notFound("Digdag server '" + server + "' has no attempt " + attemptId);
+        } catch (DigdagUnavailableException e) {
+            // The watcher reads the attempt later; Digdag's http> task may fail or be retried, nothing is lost.
+            throw new ProblemException("urn:baton:problem:digdag-unavailable", 503, "Service Unavailable",
+                    "Digdag server '" + server + "' cannot be reached now; its attempts are polled as usual",
+                    List.of());
+        }
     }
 
     /** Drops this replica's memory of every server, as a restart would; the next cycle reloads it from PostgreSQL. */

@@ -1,0 +1,173 @@
+package io.baton.watch;
+
+import io.baton.BatonTestServices;
+import io.baton.KafkaTestConsumer;
+import io.baton.TestTokens;
+import io.baton.emulator.DigdagEmulator;
+import io.baton.events.EventsConfig;
+import io.baton.events.OutboxEvent;
+import io.baton.security.Caller;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.specification.RequestSpecification;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static io.baton.KafkaTestConsumer.header;
+import static io.baton.emulator.TaskSpec.task;
+import static io.baton.emulator.WorkflowSpec.sequence;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+@QuarkusTest
+@TestProfile(PushTestProfile.class)
+@QuarkusTestResource(BatonTestServices.class)
+class PushModeTest {
+
+    private static final OffsetDateTime SESSION = OffsetDateTime.parse("2026-11-30T00:00:00+00:00");
+    private static final String TASKS = "GET /api/attempts/{id}/tasks";
+
+    @Inject
+    EventsConfig events;
+
+    private final DigdagEmulator emulator = BatonTestServices.emulator();
+
+    /** Starts an attempt of a notifying workflow and waits until the watcher follows it. */
+    private String startFollowed(String project) {
+        emulator.project(project).workflow("etl", "UTC", sequence(task("extract"), task("load")));
+        String attempt = emulator.startAttempt(project, "etl", SESSION, Map.of());
+        await().atMost(Duration.ofSeconds(15)).until(() -> QuarkusTransaction.requiringNew().call(() ->
+                WatchedAttempt.count("attemptId", Long.parseLong(attempt))) == 1);
+        return attempt;
+    }
+
+    private static String key(String project) {
+        return BatonTestServices.DIGDAG_SERVER + "/" + project + "/etl";
+    }
+
+    private static long stored(String project) {
+        return QuarkusTransaction.requiringNew().call(() -> OutboxEvent.count("recordKey", key(project)));
+    }
+
+    /** The request as Digdag's http> sends it: compact JSON, every value a string, no charset. */
+    private static RequestSpecification digdag(String token) {
+        return given().auth().oauth2(token).contentType("application/json");
+    }
+
+    private static String notifier() {
+        return TestTokens.token("digdag-main", null, Set.of(Caller.NOTIFIER));
+    }
+
+    private static String body(String attemptId, String task) {
+        return "{\"attemptId\":\"" + attemptId + "\",\"task\":\"" + task + "\"}";
+    }
+
+    private void awaitCycles(int cycles) {
+        long start = emulator.requestCount("GET /api/attempts");
+        await().atMost(Duration.ofSeconds(15)).until(() -> emulator.requestCount("GET /api/attempts") >= start + cycles);
+    }
+
+    @Test
+    void aNotificationPublishesTheTaskAtOnceWhileTheWatcherReadsNoTaskList() {
+        // The consumer first: the safety net reads the task list 8 s after the attempt is found.
+        try (KafkaTestConsumer consumer = new KafkaTestConsumer(events.topic())) {
+            String attempt = startFollowed("push1");
+            emulator.resetCounts();
+            emulator.completeTask(attempt, "+etl+extract");
+            awaitCycles(2);
+            assertThat(emulator.requestCount(TASKS)).isZero();
+            assertThat(stored("push1")).isZero();
+
+            digdag(notifier()).body(body(attempt, "+etl+extract"))
+                    .post("/api/v1/digdag/main/notifications").then().statusCode(202)
+                    .body("attemptId", equalTo(attempt)).body("completions", equalTo(1));
+            // Committed before the answer.
+            assertThat(stored("push1")).isEqualTo(1);
+            assertThat(emulator.requestCount(TASKS)).isEqualTo(1);
+
+            List<ConsumerRecord<String, String>> records = consumer.awaitRecords(r -> r.stream()
+                    .anyMatch(c -> key("push1").equals(c.key())), Duration.ofSeconds(20));
+            assertThat(records.stream().filter(r -> key("push1").equals(r.key())))
+                    .singleElement().satisfies(r -> assertThat(header(r, "ce_type")).isEqualTo("io.baton.digdag.task.succeeded"))
+                    .satisfies(r -> assertThat(r.value()).contains("\"task\":\"+etl+extract\""));
+            emulator.completeAll(attempt);
+        }
+    }
+
+    @Test
+    void aCompletionNeverNotifiedIsPublishedByTheSafetyNetWithinTheIdleInterval() {
+        String attempt = startFollowed("push2");
+        try {
+            emulator.completeTask(attempt, "+etl+extract");
+            await().atMost(Duration.ofSeconds(15)).until(() -> stored("push2") == 1);
+            assertThat(emulator.attempt(attempt).done()).isFalse();
+        } finally {
+            emulator.completeAll(attempt);
+        }
+    }
+
+    @Test
+    void theSameCompletionNotifiedTwiceAndPolledOnceReachesKafkaOnce() {
+        String attempt = startFollowed("push3");
+        try (KafkaTestConsumer consumer = new KafkaTestConsumer(events.topic())) {
+            emulator.completeTask(attempt, "+etl+extract");
+            for (int i = 0; i < 2; i++) {
+                digdag(notifier()).body(body(attempt, "+etl+extract"))
+                        .post("/api/v1/digdag/main/notifications").then().statusCode(202);
+            }
+            // The attempt's end makes the watcher read the task list once more.
+            emulator.completeAll(attempt);
+            digdag(notifier()).body(body(attempt, "+etl+load"))
+                    .post("/api/v1/digdag/main/notifications").then().statusCode(202);
+            consumer.awaitRecords(r -> r.stream().anyMatch(c -> key("push3").equals(c.key())
+                    && "io.baton.digdag.attempt.succeeded".equals(header(c, "ce_type"))), Duration.ofSeconds(20));
+            List<ConsumerRecord<String, String>> records = consumer.drain(Duration.ofSeconds(2)).stream()
+                    .filter(r -> key("push3").equals(r.key())).toList();
+            assertThat(records).extracting(r -> header(r, "ce_id")).doesNotHaveDuplicates();
+            assertThat(records).filteredOn(r -> r.value().contains("\"task\":\"+etl+extract\"")).hasSize(1);
+            assertThat(stored("push3")).isEqualTo(emulator.tasks(attempt).size() + 1);
+        }
+    }
+
+    @Test
+    void badAndUnauthenticatedNotificationsAreRefusedAndStoreNothing() {
+        String attempt = startFollowed("push4");
+        try {
+            emulator.completeTask(attempt, "+etl+extract");
+            String url = "/api/v1/digdag/main/notifications";
+            given().contentType("application/json").body(body(attempt, "+etl+extract")).post(url).then().statusCode(401);
+            digdag(TestTokens.writer("game")).body(body(attempt, "+etl+extract")).post(url).then().statusCode(403);
+            digdag(notifier()).body("{}").post(url).then().statusCode(400)
+                    .body("errors.field", hasItem("attemptId"));
+            digdag(notifier()).body("{\"attemptId\":" + attempt + "}").post(url).then().statusCode(400)
+                    .body("errors.field", hasItem("attemptId"));
+            digdag(notifier()).body(body("twelve", "+etl+extract")).post(url).then().statusCode(400)
+                    .body("errors.field", hasItem("attemptId"));
+            digdag(notifier()).body("{\"attemptId\":\"" + attempt + "\",\"state\":\"success\"}").post(url).then()
+                    .statusCode(400).body("errors.field", hasItem("state"));
+            digdag(notifier()).body(body(attempt, "+etl+extract")).post("/api/v1/digdag/nowhere/notifications").then()
+                    .statusCode(404);
+            digdag(notifier()).body(body("999999999", "+etl+extract")).post(url).then().statusCode(404);
+            assertThat(stored("push4")).isZero();
+
+            emulator.faults().refuseConnections(Duration.ofSeconds(5));
+            digdag(notifier()).body(body(attempt, "+etl+extract")).post(url).then().statusCode(503)
+                    .contentType("application/problem+json");
+        } finally {
+            emulator.faults().clear();
+            emulator.completeAll(attempt);
+        }
+    }
+}

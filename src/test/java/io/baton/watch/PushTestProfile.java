@@ -1,0 +1,17 @@
+package io.baton.watch;
+
+import io.quarkus.test.junit.QuarkusTestProfile;
+
+import java.util.Map;
+
+/** Workflows {@code push1/etl} to {@code push4/etl} notify Baton; their task lists are read at a short idle pace. */
+public class PushTestProfile implements QuarkusTestProfile {
+
+    @Override
+    public Map<String, String> getConfigOverrides() {
+        return Map.of(
+                "baton.watch.task-fetch", "all",
+                "baton.watch.idle-interval", "8s",
+                "baton.watch.push.workflows", "push1/etl,push2/etl,push3/etl,push4/etl");
+    }
+}

@@ -156,17 +156,17 @@ public class DownstreamStarter {
             rule = rules.get(run.ruleName);
         } catch (ProblemException deleted) {
             markFailed(run, "the rule was deleted before its downstream could start");
-            return new Attempted(null, run.downstreamSession);
+            return new Attempted(null, run.downstreamSession, false);
         }
         if (rule.isShadow()) {
             run.state = TriggerRun.SHADOW;
             run.startedAt = OffsetDateTime.now(ZoneOffset.UTC);
-            return new Attempted(rule, run.downstreamSession);
+            return new Attempted(rule, run.downstreamSession, false);
         }
         try {
             DigdagService.WorkflowTarget target = downstream(rule.action());
             if (rule.waitsForPreviousSession() && heldBack(rule, run, target)) {
-                return new Attempted(rule, run.downstreamSession);
+                return new Attempted(rule, run.downstreamSession, true);
             }
             Attempt attempt = startInDigdag(rule, run, target);
             run.startedAt = OffsetDateTime.now(ZoneOffset.UTC);
@@ -176,12 +176,12 @@ public class DownstreamStarter {
                 registry.timer("baton.trigger.latency").record(Duration.between(run.upstreamFinishedAt, run.startedAt));
             }
             // The same instant as the ledger's session, written as Digdag writes it: in the workflow's zone.
-            return new Attempted(rule, DigdagCompletion.formatSessionTime(attempt.sessionTime()));
+            return new Attempted(rule, DigdagCompletion.formatSessionTime(attempt.sessionTime()), false);
         } catch (DigdagUnavailableException e) {
             registry.counter("baton.trigger.start.failures", "kind", "transient").increment();
             if (run.tries >= config.maxTries()) {
                 markFailed(run, e.getMessage());
-                return new Attempted(rule, run.downstreamSession);
+                return new Attempted(rule, run.downstreamSession, false);
             }
             run.state = TriggerRun.PENDING;
             run.lastError = e.getMessage();
@@ -192,7 +192,7 @@ public class DownstreamStarter {
             registry.counter("baton.trigger.start.failures", "kind", "permanent").increment();
             markFailed(run, e.getMessage());
         }
-        return new Attempted(rule, run.downstreamSession);
+        return new Attempted(rule, run.downstreamSession, false);
     }
 
     /**
@@ -200,8 +200,9 @@ public class DownstreamStarter {
      *
      * @param rule        the run's rule, or null when it was deleted
      * @param sessionTime the downstream session as Digdag wrote it, or the ledger's when Digdag did not start it
+     * @param heldBack    the run waits for the previous session ({@code dependsOnPast}): not a failed try
      */
-    private record Attempted(Rule rule, String sessionTime) {
+    private record Attempted(Rule rule, String sessionTime, boolean heldBack) {
     }
 
     /** Writes what the start did, unless another replica has taken the run over since (its result is the one kept). */
@@ -210,6 +211,9 @@ public class DownstreamStarter {
         if (held.isEmpty()) {
             LOG.infof("run %d was taken over by another replica; its outcome is recorded there", result.id);
             return Optional.empty();
+        }
+        if (attempted.heldBack()) {
+            result.tries--; // after the claim check, which compares the claimed tries
         }
         TriggerRun run = Panache.getEntityManager().merge(result);
         return TriggerRun.PENDING.equals(run.state) ? Optional.empty()
@@ -244,7 +248,6 @@ public class DownstreamStarter {
             return false;
         }
         run.state = TriggerRun.PENDING;
-        run.tries--; // waiting for the past is not a failed try
         run.nextTryAt = OffsetDateTime.now(ZoneOffset.UTC).plus(config.pastSessionRecheck());
         return true;
     }

@@ -223,7 +223,9 @@ class EmulatorContractTest {
     void answersHaveTheKeysAndTypesOfTheSamples() throws IOException {
         Set<String> uncovered = new TreeSet<>();
         for (DigdagSamples.Sample sample : DigdagSamples.all()) {
-            if (sample.endpoint().isEmpty() || sample.responseBody().isBlank()) {
+            // Schedule answers are compared with the recordings one by one in EmulatedSchedulesTest.
+            if (sample.endpoint().isEmpty() || sample.responseBody().isBlank()
+                    || sample.endpoint().get().key().contains("/schedules")) {
                 continue;
             }
             List<ExchangeCheck.Exchange> answers = EXCHANGES.stream()

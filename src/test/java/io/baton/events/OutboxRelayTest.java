@@ -62,8 +62,8 @@ class OutboxRelayTest {
     @Test
     void healthMetricsAndOpenApiAreServed() {
         given().when().get("/q/health/ready").then().statusCode(200)
-                .body(containsString("Database connections health check"))
-                .body(containsString("Kafka connection health check"))
+                .body(containsString("\"PostgreSQL\""))
+                .body(containsString("\"Kafka\""))
                 .body(containsString("baton-out"));
         given().when().get("/q/health/live").then().statusCode(200);
         given().when().get("/q/metrics").then().statusCode(200).body(containsString("baton_outbox_size"));

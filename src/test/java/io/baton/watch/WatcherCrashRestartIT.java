@@ -54,12 +54,20 @@ class WatcherCrashRestartIT {
 
     /** Whether Baton's database holds the attempt as followed, with its tasks read. */
     private boolean followed(String attemptId) throws Exception {
+        return count("SELECT count(*) FROM watch_attempt WHERE task_states IS NOT NULL AND attempt_id = " + attemptId) == 1;
+    }
+
+    /** Whether the outbox holds no event waiting for Kafka's acknowledgement. */
+    private boolean outboxSettled() throws Exception {
+        return count("SELECT count(*) FROM event_outbox WHERE sent_at IS NULL") == 0;
+    }
+
+    private long count(String query) throws Exception {
         try (Connection connection = DriverManager.getConnection(config.get("quarkus.datasource.jdbc.url"),
                 config.get("quarkus.datasource.username"), config.get("quarkus.datasource.password"));
-             ResultSet rows = connection.createStatement().executeQuery(
-                     "SELECT count(*) FROM watch_attempt WHERE task_states IS NOT NULL AND attempt_id = " + attemptId)) {
+             ResultSet rows = connection.createStatement().executeQuery(query)) {
             rows.next();
-            return rows.getLong(1) == 1;
+            return rows.getLong(1);
         }
     }
 
@@ -76,6 +84,9 @@ class WatcherCrashRestartIT {
             await().atMost(Duration.ofSeconds(20)).until(() -> followed(attempt));
             emulator.completeTask(attempt, "+etl+extract");
             consumer.awaitRecords(records -> records.stream().anyMatch(r -> key.equals(r.key())), Duration.ofSeconds(20));
+            // Delivery is at least once: a kill between Kafka's ack and marking the row sent resends it (same ce_id).
+            // Killing once the outbox is settled makes every later record one that happened around the crash.
+            await().atMost(Duration.ofSeconds(10)).until(this::outboxSettled);
 
             baton.kill();
             emulator.completeAll(attempt);

@@ -2,9 +2,9 @@ package io.baton.adopt;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.baton.digdag.DigdagClient;
-import io.baton.digdag.DigdagService;
-import io.baton.digdag.Schedule;
+import io.baton.digdag.client.DigdagClient;
+import io.baton.digdag.client.Schedule;
+import io.baton.digdag.rest.DigdagService;
 import io.baton.problem.FieldError;
 import io.baton.problem.ProblemException;
 import io.baton.rules.Action;

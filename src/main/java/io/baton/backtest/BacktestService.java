@@ -1,8 +1,8 @@
 package io.baton.backtest;
 
-import io.baton.digdag.DigdagClients;
-import io.baton.digdag.Task;
-import io.baton.events.DigdagCompletion;
+import io.baton.digdag.client.DigdagClients;
+import io.baton.digdag.client.SessionTimes;
+import io.baton.digdag.client.Task;
 import io.baton.history.DigdagHistory;
 import io.baton.history.SessionHistory;
 import io.baton.problem.ProblemException;
@@ -146,7 +146,7 @@ public class BacktestService {
             List<Satisfaction> sessions = satisfactions.getOrDefault(upstream.id(), List.of());
             Instant at = satisfiedAt(rule.correlation(), sessions);
             upstreams.add(new Backtest.UpstreamRow(upstream.id(), sessions.stream()
-                    .map(s -> DigdagCompletion.formatSessionTime(s.sessionTime())).toList(), at));
+                    .map(s -> SessionTimes.format(s.sessionTime())).toList(), at));
             satisfied.add(at);
         }
         Instant wouldFireAt = wouldFireAt(rule, satisfied);
@@ -154,7 +154,7 @@ public class BacktestService {
         Long gained = wouldFireAt != null && startedAt != null
                 ? Duration.between(wouldFireAt, startedAt).toSeconds() : null;
         boolean early = startedAt != null && (wouldFireAt == null || startedAt.isBefore(wouldFireAt));
-        return new Backtest.SessionRow(DigdagCompletion.formatSessionTime(sessionTime), upstreams, wouldFireAt,
+        return new Backtest.SessionRow(SessionTimes.format(sessionTime), upstreams, wouldFireAt,
                 startedAt, downstream == null ? null : downstream.firstAttemptId(), gained, early,
                 wouldFireAt == null);
     }

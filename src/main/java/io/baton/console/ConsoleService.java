@@ -2,10 +2,10 @@ package io.baton.console;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.baton.digdag.Attempt;
-import io.baton.digdag.DigdagJson;
-import io.baton.digdag.DigdagService;
-import io.baton.digdag.SessionTimeParam;
+import io.baton.digdag.client.Attempt;
+import io.baton.digdag.client.DigdagJson;
+import io.baton.digdag.client.SessionTimeParam;
+import io.baton.digdag.rest.DigdagService;
 import io.baton.problem.ProblemException;
 import io.baton.rules.DependencyGraph;
 import io.baton.rules.Rule;

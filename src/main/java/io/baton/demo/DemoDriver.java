@@ -1,7 +1,7 @@
 package io.baton.demo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.baton.digdag.DigdagClients;
+import io.baton.digdag.client.DigdagClients;
 import io.baton.emulator.DigdagEmulator;
 import io.baton.emulator.EmulatorLauncher;
 import io.baton.events.EventsConfig;

@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.baton.digdag.Attempt;
-import io.baton.digdag.DigdagEndpoint;
-import io.baton.digdag.DigdagJson;
-import io.baton.digdag.Resume;
-import io.baton.digdag.Task;
+import io.baton.digdag.client.Attempt;
+import io.baton.digdag.client.DigdagEndpoint;
+import io.baton.digdag.client.DigdagJson;
+import io.baton.digdag.client.Resume;
+import io.baton.digdag.client.Task;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;

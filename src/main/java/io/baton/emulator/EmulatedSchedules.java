@@ -3,12 +3,13 @@ package io.baton.emulator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.baton.digdag.DigdagEndpoint;
-import io.baton.digdag.DigdagJson;
-import io.baton.digdag.Project;
-import io.baton.digdag.ProjectRef;
-import io.baton.digdag.Schedule;
-import io.baton.digdag.Workflow;
+import io.baton.digdag.client.DigdagEndpoint;
+import io.baton.digdag.client.DigdagJson;
+import io.baton.digdag.client.Project;
+import io.baton.digdag.client.ProjectRef;
+import io.baton.digdag.client.Schedule;
+import io.baton.digdag.client.SessionTimes;
+import io.baton.digdag.client.Workflow;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -16,7 +17,6 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
@@ -35,7 +35,6 @@ import java.util.TreeMap;
 final class EmulatedSchedules {
 
     private static final int PAGE = 100;
-    private static final DateTimeFormatter SESSION_TIME = DateTimeFormatter.ofPattern(DigdagJson.SESSION_TIME_PATTERN);
 
     private final EmulatorState state;
     private final EmulatorClock clock;
@@ -276,7 +275,7 @@ final class EmulatedSchedules {
     }
 
     private static String format(ZonedDateTime time) {
-        return SESSION_TIME.format(time);
+        return SessionTimes.format(time.toOffsetDateTime());
     }
 
     private Instant now() {

@@ -1,10 +1,11 @@
 package io.baton.emulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.baton.digdag.AttemptQuery;
-import io.baton.digdag.DigdagEndpoint;
-import io.baton.digdag.DigdagJson;
-import io.baton.digdag.Resume;
+import io.baton.digdag.client.AttemptQuery;
+import io.baton.digdag.client.DigdagEndpoint;
+import io.baton.digdag.client.DigdagJson;
+import io.baton.digdag.client.Resume;
+import io.baton.digdag.client.SessionTimes;
 
 import java.io.IOException;
 import java.time.OffsetDateTime;
@@ -92,7 +93,7 @@ final class EmulatorApi {
         }
         OffsetDateTime sessionTime;
         try {
-            sessionTime = OffsetDateTime.parse(request.get("sessionTime").asText());
+            sessionTime = SessionTimes.parse(request.get("sessionTime").asText());
         } catch (DateTimeParseException e) {
             throw ApiError.badRequest("Unable to obtain Instant from TemporalAccessor: "
                     + request.get("sessionTime").asText() + " (sessionTime needs an offset)");

@@ -3,14 +3,14 @@ package io.baton.emulator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.baton.digdag.Attempt;
-import io.baton.digdag.Project;
-import io.baton.digdag.ProjectRef;
-import io.baton.digdag.Resume;
-import io.baton.digdag.Session;
-import io.baton.digdag.Task;
-import io.baton.digdag.Workflow;
-import io.baton.digdag.WorkflowRef;
+import io.baton.digdag.client.Attempt;
+import io.baton.digdag.client.Project;
+import io.baton.digdag.client.ProjectRef;
+import io.baton.digdag.client.Resume;
+import io.baton.digdag.client.Session;
+import io.baton.digdag.client.Task;
+import io.baton.digdag.client.Workflow;
+import io.baton.digdag.client.WorkflowRef;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -34,15 +34,15 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Predicate;
 
-import static io.baton.digdag.Task.BLOCKED;
-import static io.baton.digdag.Task.CANCELED;
-import static io.baton.digdag.Task.ERROR;
-import static io.baton.digdag.Task.GROUP_ERROR;
-import static io.baton.digdag.Task.GROUP_RETRY_WAITING;
-import static io.baton.digdag.Task.PLANNED;
-import static io.baton.digdag.Task.RETRY_WAITING;
-import static io.baton.digdag.Task.RUNNING;
-import static io.baton.digdag.Task.SUCCESS;
+import static io.baton.digdag.client.Task.BLOCKED;
+import static io.baton.digdag.client.Task.CANCELED;
+import static io.baton.digdag.client.Task.ERROR;
+import static io.baton.digdag.client.Task.GROUP_ERROR;
+import static io.baton.digdag.client.Task.GROUP_RETRY_WAITING;
+import static io.baton.digdag.client.Task.PLANNED;
+import static io.baton.digdag.client.Task.RETRY_WAITING;
+import static io.baton.digdag.client.Task.RUNNING;
+import static io.baton.digdag.client.Task.SUCCESS;
 
 /**
  * Everything the emulator knows, and Digdag's state machine: sessions, attempts and their task trees. One lock

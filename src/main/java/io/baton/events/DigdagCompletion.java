@@ -3,12 +3,9 @@ package io.baton.events;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import io.baton.digdag.DigdagJson;
 
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
 
 /**
  * The data of a Digdag completion event (schema: {@code docs/events/digdag-completion.schema.json}).
@@ -30,13 +27,6 @@ public record DigdagCompletion(String server, String project, String workflow, S
                                Instant finishedAt, String attemptUrl, String error, String copiedFrom) {
 
     public static final String TYPE_PREFIX = "io.baton.digdag.";
-
-    private static final DateTimeFormatter SESSION_TIME = DateTimeFormatter.ofPattern(DigdagJson.SESSION_TIME_PATTERN);
-
-    /** Digdag's own way of writing a session time: never {@code Z}, always an offset. */
-    public static String formatSessionTime(OffsetDateTime sessionTime) {
-        return SESSION_TIME.format(sessionTime);
-    }
 
     @JsonIgnore
     public boolean isTask() {

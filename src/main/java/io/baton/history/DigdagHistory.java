@@ -1,10 +1,10 @@
 package io.baton.history;
 
-import io.baton.digdag.Attempt;
-import io.baton.digdag.DigdagClient;
-import io.baton.digdag.Project;
-import io.baton.digdag.Session;
-import io.baton.digdag.Task;
+import io.baton.digdag.client.Attempt;
+import io.baton.digdag.client.DigdagClient;
+import io.baton.digdag.client.Project;
+import io.baton.digdag.client.Session;
+import io.baton.digdag.client.Task;
 
 import java.time.Instant;
 import java.util.ArrayList;

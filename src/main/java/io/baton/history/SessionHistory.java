@@ -1,6 +1,6 @@
 package io.baton.history;
 
-import io.baton.digdag.Session;
+import io.baton.digdag.client.Session;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;

@@ -1,9 +1,9 @@
 package io.baton.rules;
 
-import io.baton.digdag.DigdagClient;
-import io.baton.digdag.DigdagClients;
-import io.baton.digdag.DigdagException;
-import io.baton.digdag.Project;
+import io.baton.digdag.client.DigdagClient;
+import io.baton.digdag.client.DigdagClients;
+import io.baton.digdag.client.DigdagException;
+import io.baton.digdag.client.Project;
 import io.baton.problem.FieldError;
 import io.baton.problem.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -2,7 +2,7 @@ package io.baton.rules;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import io.baton.digdag.DigdagConfig;
+import io.baton.digdag.client.DigdagConfig;
 import io.baton.problem.FieldError;
 import io.baton.problem.InputLimits;
 import io.baton.problem.ProblemException;

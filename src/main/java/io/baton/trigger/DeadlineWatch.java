@@ -1,6 +1,6 @@
 package io.baton.trigger;
 
-import io.baton.events.DigdagCompletion;
+import io.baton.digdag.client.SessionTimes;
 import io.baton.rules.Deadline;
 import io.baton.rules.Rule;
 import io.baton.rules.RuleExpressions;
@@ -59,7 +59,7 @@ public class DeadlineWatch {
                 return Optional.empty();
             }
             Evaluation evaluation = Evaluation.of(rule, key, TriggerCondition.of(rule.name(), key), expressions);
-            return Optional.of(outcomes.deadlineMissed(rule, evaluation, DigdagCompletion.formatSessionTime(session),
+            return Optional.of(outcomes.deadlineMissed(rule, evaluation, SessionTimes.format(session),
                     due.toOffsetDateTime().toString()));
         });
     }

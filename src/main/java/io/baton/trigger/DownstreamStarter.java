@@ -1,17 +1,17 @@
 package io.baton.trigger;
 
-import io.baton.events.DigdagCompletion;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.baton.digdag.Attempt;
-import io.baton.digdag.DigdagClient;
-import io.baton.digdag.DigdagService;
-import io.baton.digdag.DigdagException;
-import io.baton.digdag.DigdagUnavailableException;
-import io.baton.digdag.Resume;
-import io.baton.digdag.StartRequest;
-import io.baton.digdag.StartResult;
-import io.baton.digdag.Workflow;
+import io.baton.digdag.client.Attempt;
+import io.baton.digdag.client.DigdagClient;
+import io.baton.digdag.client.DigdagException;
+import io.baton.digdag.client.DigdagUnavailableException;
+import io.baton.digdag.client.Resume;
+import io.baton.digdag.client.SessionTimes;
+import io.baton.digdag.client.StartRequest;
+import io.baton.digdag.client.StartResult;
+import io.baton.digdag.client.Workflow;
+import io.baton.digdag.rest.DigdagService;
 import io.baton.problem.ProblemException;
 import io.baton.rules.Action;
 import io.baton.rules.IfFailed;
@@ -21,8 +21,8 @@ import io.baton.rules.RuleService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.orm.panache.Panache;
 import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.quarkus.scheduler.Scheduled;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -176,7 +176,7 @@ public class DownstreamStarter {
                 registry.timer("baton.trigger.latency").record(Duration.between(run.upstreamFinishedAt, run.startedAt));
             }
             // The same instant as the ledger's session, written as Digdag writes it: in the workflow's zone.
-            return new Attempted(rule, DigdagCompletion.formatSessionTime(attempt.sessionTime()), false);
+            return new Attempted(rule, SessionTimes.format(attempt.sessionTime()), false);
         } catch (DigdagUnavailableException e) {
             registry.counter("baton.trigger.start.failures", "kind", "transient").increment();
             if (run.tries >= config.maxTries()) {
@@ -243,7 +243,7 @@ public class DownstreamStarter {
 
     /** Asks Digdag whether the previous session succeeded; if not, the run waits and asks again later. */
     private boolean heldBack(Rule rule, TriggerRun run, DigdagService.WorkflowTarget target) {
-        run.heldBack = previousSession.holdsBack(rule, target, OffsetDateTime.parse(run.downstreamSession)).orElse(null);
+        run.heldBack = previousSession.holdsBack(rule, target, SessionTimes.parse(run.downstreamSession)).orElse(null);
         if (run.heldBack == null) {
             return false;
         }
@@ -257,7 +257,7 @@ public class DownstreamStarter {
         Action action = rule.action();
         DigdagClient client = target.client();
         Workflow workflow = target.workflow();
-        OffsetDateTime session = OffsetDateTime.parse(run.downstreamSession);
+        OffsetDateTime session = SessionTimes.parse(run.downstreamSession);
         Map<String, Object> params = action.params() == null ? Map.of()
                 : mapper.convertValue(action.resolveParams(placeholderValues(rule, run, session)), PARAMS);
         StartResult result = client.start(StartRequest.of(workflow.id(), session, params));
@@ -281,11 +281,11 @@ public class DownstreamStarter {
         List<TriggerCondition> conditions = QuarkusTransaction.requiringNew()
                 .call(() -> TriggerCondition.of(rule.name(), run.correlationKey));
         OffsetDateTime upstream = conditions.isEmpty() ? downstream
-                : OffsetDateTime.parse(conditions.get(conditions.size() - 1).sessionTime);
+                : SessionTimes.parse(conditions.get(conditions.size() - 1).sessionTime);
         return Map.of(
-                Placeholders.UPSTREAM_SESSION_TIME, DigdagCompletion.formatSessionTime(upstream),
+                Placeholders.UPSTREAM_SESSION_TIME, SessionTimes.format(upstream),
                 Placeholders.UPSTREAM_SESSION_DATE, upstream.toLocalDate().toString(),
-                Placeholders.DOWNSTREAM_SESSION_TIME, DigdagCompletion.formatSessionTime(downstream),
+                Placeholders.DOWNSTREAM_SESSION_TIME, SessionTimes.format(downstream),
                 Placeholders.DOWNSTREAM_SESSION_DATE, downstream.toLocalDate().toString(),
                 Placeholders.RULE_NAME, rule.name());
     }

@@ -1,5 +1,6 @@
 package io.baton.trigger;
 
+import io.baton.digdag.client.SessionTimes;
 import io.baton.rules.Match;
 import io.baton.rules.Rule;
 import io.baton.rules.RuleExpressions;
@@ -72,7 +73,7 @@ public record Evaluation(String rule, String correlationKey, Map<String, List<Tr
 
     /** The downstream session the rule starts, from the upstream session of the latest satisfied condition. */
     OffsetDateTime downstreamSession(Rule rule) {
-        return rule.correlation().downstreamSessionTime(OffsetDateTime.parse(latest().sessionTime));
+        return rule.correlation().downstreamSessionTime(SessionTimes.parse(latest().sessionTime));
     }
 
     TriggerCondition latest() {

@@ -2,6 +2,7 @@ package io.baton.trigger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.baton.digdag.client.SessionTimes;
 import io.baton.events.DigdagCompletion;
 import io.baton.events.EventsConfig;
 import io.smallrye.common.annotation.Blocking;
@@ -101,7 +102,7 @@ public class EventConsumer {
     /** An external event's session: {@code data.sessionTime}, else {@code data.sessionDate}, else its own time. */
     static UpstreamEvent external(IncomingCloudEventMetadata<String> ce, JsonNode data) {
         Instant time = ce.getTimeStamp().map(ZonedDateTime::toInstant).orElseGet(Instant::now);
-        OffsetDateTime sessionTime = data.hasNonNull("sessionTime") ? OffsetDateTime.parse(data.get("sessionTime").asText()) : null;
+        OffsetDateTime sessionTime = data.hasNonNull("sessionTime") ? SessionTimes.parse(data.get("sessionTime").asText()) : null;
         LocalDate sessionDate = data.hasNonNull("sessionDate") ? LocalDate.parse(data.get("sessionDate").asText()) : null;
         if (sessionTime == null && sessionDate == null) {
             sessionTime = OffsetDateTime.ofInstant(time, ZoneOffset.UTC);

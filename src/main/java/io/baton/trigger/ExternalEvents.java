@@ -2,7 +2,8 @@ package io.baton.trigger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.baton.audit.AuditLog;
-import io.baton.digdag.DigdagConfig;
+import io.baton.digdag.client.DigdagConfig;
+import io.baton.digdag.client.SessionTimes;
 import io.baton.events.BatonEvent;
 import io.baton.events.DigdagCompletion;
 import io.baton.events.EventOutbox;
@@ -24,7 +25,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -153,7 +153,7 @@ public class ExternalEvents {
     private static void validateSession(List<FieldError> errors, JsonNode data) {
         if (data.hasNonNull("sessionTime")) {
             try {
-                InputLimits.time(errors, "data.sessionTime", OffsetDateTime.parse(data.get("sessionTime").asText()));
+                InputLimits.time(errors, "data.sessionTime", SessionTimes.parse(data.get("sessionTime").asText()));
             } catch (DateTimeException e) {
                 errors.add(new FieldError("data.sessionTime", "not a timestamp with offset"));
             }

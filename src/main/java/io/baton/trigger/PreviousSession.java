@@ -1,8 +1,8 @@
 package io.baton.trigger;
 
-import io.baton.digdag.DigdagService;
-import io.baton.digdag.Session;
-import io.baton.events.DigdagCompletion;
+import io.baton.digdag.client.Session;
+import io.baton.digdag.client.SessionTimes;
+import io.baton.digdag.rest.DigdagService;
 import io.baton.rules.CorrelateBy;
 import io.baton.rules.Rule;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -43,7 +43,7 @@ public class PreviousSession {
         if (attempt.done() && attempt.success()) {
             return Optional.empty();
         }
-        return Optional.of("dependsOnPast: the previous session " + DigdagCompletion.formatSessionTime(found.sessionTime())
+        return Optional.of("dependsOnPast: the previous session " + SessionTimes.format(found.sessionTime())
                 + " of " + workflow + " has not succeeded in Digdag (attempt " + attempt.id() + " "
                 + (attempt.done() ? "failed" : "is running") + ")");
     }

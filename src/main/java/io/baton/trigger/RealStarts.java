@@ -1,9 +1,10 @@
 package io.baton.trigger;
 
 import io.baton.backtest.BacktestConfig;
-import io.baton.digdag.Attempt;
-import io.baton.digdag.DigdagClients;
-import io.baton.digdag.DigdagException;
+import io.baton.digdag.client.Attempt;
+import io.baton.digdag.client.DigdagClients;
+import io.baton.digdag.client.DigdagException;
+import io.baton.digdag.client.SessionTimes;
 import io.baton.history.DigdagHistory;
 import io.baton.history.SessionHistory;
 import io.baton.rules.Action;
@@ -13,7 +14,6 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -36,7 +36,7 @@ public class RealStarts {
 
     List<Explanation> attach(Rule rule, List<Explanation> runs) {
         List<Instant> shadowSessions = runs.stream().filter(RealStarts::isShadow)
-                .map(r -> OffsetDateTime.parse(r.run().downstreamSession()).toInstant()).sorted().toList();
+                .map(r -> SessionTimes.parse(r.run().downstreamSession()).toInstant()).sorted().toList();
         if (shadowSessions.isEmpty()) {
             return runs;
         }
@@ -52,7 +52,7 @@ public class RealStarts {
             return runs;
         }
         return runs.stream().map(r -> isShadow(r) ? r.withDownstream(realStart(
-                real.get(OffsetDateTime.parse(r.run().downstreamSession()).toInstant()))) : r).toList();
+                real.get(SessionTimes.parse(r.run().downstreamSession()).toInstant()))) : r).toList();
     }
 
     private static Explanation.RealStart realStart(SessionHistory session) {

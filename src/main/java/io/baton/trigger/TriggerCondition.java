@@ -1,6 +1,6 @@
 package io.baton.trigger;
 
-import io.baton.events.DigdagCompletion;
+import io.baton.digdag.client.SessionTimes;
 import io.quarkus.hibernate.orm.panache.Panache;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -48,7 +48,7 @@ public class TriggerCondition extends RuleKeyRow {
                 .setParameter("key", key)
                 .setParameter("upstream", upstreamId)
                 .setParameter("session", sessionTime.toInstant().toString())
-                .setParameter("sessionTime", DigdagCompletion.formatSessionTime(sessionTime))
+                .setParameter("sessionTime", SessionTimes.format(sessionTime))
                 .setParameter("event", event.id())
                 .setParameter("attempt", event.attemptId())
                 .setParameter("finished", OffsetDateTime.ofInstant(event.finishedAt(), ZoneOffset.UTC))

@@ -1,8 +1,8 @@
 package io.baton.trigger;
 
 import io.baton.audit.AuditLog;
-import io.baton.digdag.SessionTimeParam;
-import io.baton.events.DigdagCompletion;
+import io.baton.digdag.client.SessionTimeParam;
+import io.baton.digdag.client.SessionTimes;
 import io.baton.problem.InputLimits;
 import io.baton.problem.ProblemException;
 import io.baton.rules.Rule;
@@ -23,8 +23,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -143,7 +143,7 @@ public class TriggerService {
         if (!evaluation.ready()) {
             return Optional.empty();
         }
-        return TriggerRun.open(rule.name(), key, DigdagCompletion.formatSessionTime(evaluation.downstreamSession(rule)),
+        return TriggerRun.open(rule.name(), key, SessionTimes.format(evaluation.downstreamSession(rule)),
                 evaluation.lastFinishedAt(), false, null, Instant.now().plus(config.resumeAfter()));
     }
 
@@ -159,7 +159,7 @@ public class TriggerService {
             throw ProblemException.invalid("session", "the rule's downstream session " + downstream + " "
                     + InputLimits.outOfRange());
         }
-        String downstreamSession = DigdagCompletion.formatSessionTime(downstream);
+        String downstreamSession = SessionTimes.format(downstream);
         long runId = QuarkusTransaction.requiringNew().call(() -> {
             TriggerCondition.lock(rule.name(), key);
             long id = TriggerRun.open(rule.name(), key, downstreamSession, null, true, requestedBy,

@@ -1,6 +1,7 @@
 package io.baton.trigger;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.baton.digdag.client.SessionTimes;
 import io.baton.events.DigdagCompletion;
 import io.baton.rules.Correlation;
 import io.baton.rules.RuleExpressions;
@@ -23,7 +24,7 @@ public record UpstreamEvent(String id, String type, String subject, DigdagComple
     public static UpstreamEvent of(String id, DigdagCompletion completion, JsonNode data) {
         Instant finished = completion.finishedAt() != null ? completion.finishedAt() : Instant.now();
         return new UpstreamEvent(id, completion.type(), completion.subject(), completion,
-                OffsetDateTime.parse(completion.sessionTime()), null, finished, data);
+                SessionTimes.parse(completion.sessionTime()), null, finished, data);
     }
 
     /** What an upstream's filter sees: {@code time} is when the attempt or task finished, or the CloudEvent's time. */

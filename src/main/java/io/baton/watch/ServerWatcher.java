@@ -4,11 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.baton.digdag.Attempt;
-import io.baton.digdag.AttemptQuery;
-import io.baton.digdag.DigdagClient;
-import io.baton.digdag.DigdagNotFoundException;
-import io.baton.digdag.Task;
+import io.baton.digdag.client.Attempt;
+import io.baton.digdag.client.AttemptQuery;
+import io.baton.digdag.client.DigdagClient;
+import io.baton.digdag.client.DigdagNotFoundException;
+import io.baton.digdag.client.SessionTimes;
+import io.baton.digdag.client.Task;
 import io.baton.events.DigdagCompletion;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
@@ -19,8 +20,8 @@ import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -467,7 +468,7 @@ class ServerWatcher {
         OffsetDateTime sessionTime = attempt.sessionTime();
         return new DigdagCompletion(server(), attempt.project().name(), attempt.workflow().name(),
                 task == null ? null : task.fullName(), task == null ? null : task.id(), attempt.id(),
-                attempt.sessionId(), attempt.sessionUuid(), DigdagCompletion.formatSessionTime(sessionTime),
+                attempt.sessionId(), attempt.sessionUuid(), SessionTimes.format(sessionTime),
                 sessionTime.toLocalDate(), task == null ? attempt.status() : task.state(), attempt.retryAttemptName(),
                 task == null ? attempt.createdAt() : task.startedAt(),
                 task == null ? attempt.finishedAt() : task.updatedAt(),

@@ -1,10 +1,10 @@
 package io.baton.watch;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.baton.digdag.DigdagClient;
-import io.baton.digdag.DigdagClients;
-import io.baton.digdag.DigdagNotFoundException;
-import io.baton.digdag.DigdagUnavailableException;
+import io.baton.digdag.client.DigdagClient;
+import io.baton.digdag.client.DigdagClients;
+import io.baton.digdag.client.DigdagNotFoundException;
+import io.baton.digdag.client.DigdagUnavailableException;
 import io.baton.events.BatonEvent;
 import io.baton.events.DigdagCompletion;
 import io.baton.events.EventOutbox;

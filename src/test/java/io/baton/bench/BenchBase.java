@@ -2,7 +2,7 @@ package io.baton.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agroal.api.AgroalDataSource;
-import io.baton.digdag.DigdagClients;
+import io.baton.digdag.client.DigdagClients;
 import io.baton.emulator.DigdagEmulator;
 import io.baton.emulator.EmulatedProject;
 import io.baton.events.DigdagCompletion;

@@ -1,7 +1,8 @@
 package io.baton.bench;
 
 import io.baton.BatonTestServices;
-import io.baton.digdag.DigdagEndpoint;
+import io.baton.digdag.client.DigdagEndpoint;
+import io.baton.digdag.client.SessionTimes;
 import io.baton.emulator.DigdagEmulator;
 import io.baton.emulator.EmulatedProject;
 import io.baton.emulator.TaskSpec;
@@ -9,8 +10,8 @@ import io.baton.emulator.WorkflowSpec;
 import io.baton.events.DigdagCompletion;
 import io.baton.events.EventsConfig;
 import io.baton.rules.RuleExpressions;
-import io.baton.trigger.UpstreamEvent;
 import io.baton.trigger.TriggerCondition;
+import io.baton.trigger.UpstreamEvent;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -327,7 +328,7 @@ class BenchmarkTest extends BenchBase {
                                                OffsetDateTime session) {
         Instant now = Instant.now();
         return new DigdagCompletion("main", project, workflow, task, task == null ? null : "1", attemptId, attemptId,
-                "uuid-" + attemptId, DigdagCompletion.formatSessionTime(session), session.toLocalDate(), "success", null,
+                "uuid-" + attemptId, SessionTimes.format(session), session.toLocalDate(), "success", null,
                 now, now, "http://digdag/attempts/" + attemptId, null, null);
     }
 

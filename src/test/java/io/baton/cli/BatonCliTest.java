@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.baton.BatonTestServices;
 import io.baton.TestTokens;
-import io.baton.digdag.TaskWaits;
+import io.baton.digdag.wait.TaskWaits;
 import io.baton.emulator.DigdagEmulator;
 import io.baton.events.EventsConfig;
 import io.quarkus.test.common.QuarkusTestResource;

@@ -6,7 +6,7 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
-import io.baton.digdag.DigdagConfig;
+import io.baton.digdag.client.DigdagConfig;
 import io.smallrye.config.SmallRyeConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,6 +1,6 @@
 package io.baton.deploy;
 
-import io.baton.digdag.DigdagConfig;
+import io.baton.digdag.client.DigdagConfig;
 import io.smallrye.config.SmallRyeConfig;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;

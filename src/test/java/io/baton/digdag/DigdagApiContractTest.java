@@ -2,6 +2,7 @@ package io.baton.digdag;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.baton.digdag.client.DigdagJson;
 import io.baton.emulator.ExchangeCheck;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,7 @@
 package io.baton.digdag;
 
+import io.baton.digdag.client.DigdagEndpoint;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;

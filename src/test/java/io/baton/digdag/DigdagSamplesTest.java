@@ -2,6 +2,15 @@ package io.baton.digdag;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.baton.digdag.client.Attempt;
+import io.baton.digdag.client.DigdagEndpoint;
+import io.baton.digdag.client.DigdagJson;
+import io.baton.digdag.client.Project;
+import io.baton.digdag.client.Schedule;
+import io.baton.digdag.client.Session;
+import io.baton.digdag.client.Task;
+import io.baton.digdag.client.TaskName;
+import io.baton.digdag.client.Workflow;
 import io.baton.emulator.ExchangeCheck;
 import org.junit.jupiter.api.Test;
 

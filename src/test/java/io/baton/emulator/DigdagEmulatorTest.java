@@ -1,7 +1,7 @@
 package io.baton.emulator;
 
-import io.baton.digdag.Attempt;
-import io.baton.digdag.Task;
+import io.baton.digdag.client.Attempt;
+import io.baton.digdag.client.Task;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -97,7 +97,7 @@ class DigdagEmulatorTest {
         String body = resumeFailed("resume-1", failed);
         HttpResponse<String> response = send("PUT", "/api/attempts", body);
         assertThat(response.statusCode()).isEqualTo(200);
-        String resumed = io.baton.digdag.DigdagJson.mapper().readTree(response.body()).get("id").asText();
+        String resumed = io.baton.digdag.client.DigdagJson.mapper().readTree(response.body()).get("id").asText();
 
         assertThat(emulator.attempt(resumed).index()).isEqualTo(2);
         assertThat(emulator.runningTasks(resumed)).containsExactly("+etl+transform+clean+clean_b");
@@ -163,7 +163,7 @@ class DigdagEmulatorTest {
         emulator.advanceClock(Duration.ofSeconds(1));
         HttpResponse<String> page = send("GET", "/api/attempts?project=game&page_size=100", null);
         assertThat(page.statusCode()).isEqualTo(200);
-        var attempts = io.baton.digdag.DigdagJson.mapper().readTree(page.body()).get("attempts");
+        var attempts = io.baton.digdag.client.DigdagJson.mapper().readTree(page.body()).get("attempts");
         assertThat(attempts).hasSize(100);
         assertThat(attempts.get(0).get("id").asLong()).isGreaterThan(attempts.get(99).get("id").asLong());
         assertThat(attempts.get(0).get("status").asText()).isEqualTo("success");

@@ -2,17 +2,17 @@ package io.baton.emulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.baton.digdag.Attempt;
-import io.baton.digdag.AttemptQuery;
 import io.baton.digdag.DigdagApiContract;
-import io.baton.digdag.DigdagClient;
-import io.baton.digdag.DigdagException;
-import io.baton.digdag.DigdagJson;
-import io.baton.digdag.DigdagNotFoundException;
 import io.baton.digdag.DigdagSamples;
-import io.baton.digdag.Schedule;
-import io.baton.digdag.ScheduleSkip;
-import io.baton.digdag.ServerSettings;
+import io.baton.digdag.client.Attempt;
+import io.baton.digdag.client.AttemptQuery;
+import io.baton.digdag.client.DigdagClient;
+import io.baton.digdag.client.DigdagException;
+import io.baton.digdag.client.DigdagJson;
+import io.baton.digdag.client.DigdagNotFoundException;
+import io.baton.digdag.client.Schedule;
+import io.baton.digdag.client.ScheduleSkip;
+import io.baton.digdag.client.ServerSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -226,7 +226,7 @@ class EmulatedSchedulesTest {
 
     private static List<String> sessionsOfCron() {
         return client.attempts(new AttemptQuery("sched", "sched_cron", true, null, 100)).stream()
-                .map(a -> io.baton.events.DigdagCompletion.formatSessionTime(a.sessionTime())).toList();
+                .map(a -> io.baton.digdag.client.SessionTimes.format(a.sessionTime())).toList();
     }
 
     /** Sends each sample's request and compares the answer with the recorded one. */

@@ -2,10 +2,10 @@ package io.baton.emulator;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import io.baton.digdag.Attempt;
-import io.baton.digdag.DigdagJson;
 import io.baton.digdag.DigdagSamples;
-import io.baton.digdag.Task;
+import io.baton.digdag.client.Attempt;
+import io.baton.digdag.client.DigdagJson;
+import io.baton.digdag.client.Task;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

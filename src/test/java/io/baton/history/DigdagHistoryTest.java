@@ -1,7 +1,7 @@
 package io.baton.history;
 
-import io.baton.digdag.DigdagClient;
-import io.baton.digdag.ServerSettings;
+import io.baton.digdag.client.DigdagClient;
+import io.baton.digdag.client.ServerSettings;
 import io.baton.emulator.DigdagEmulator;
 import io.baton.emulator.EmulatorOptions;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

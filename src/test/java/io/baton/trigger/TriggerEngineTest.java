@@ -5,10 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.baton.BatonTestServices;
 import io.baton.KafkaTestConsumer;
 import io.baton.TestTokens;
-import io.baton.digdag.Attempt;
-import io.baton.digdag.AttemptQuery;
-import io.baton.digdag.DigdagClients;
-import io.baton.digdag.DigdagJson;
+import io.baton.digdag.client.Attempt;
+import io.baton.digdag.client.AttemptQuery;
+import io.baton.digdag.client.DigdagClients;
+import io.baton.digdag.client.DigdagJson;
+import io.baton.digdag.client.SessionTimes;
 import io.baton.emulator.DigdagEmulator;
 import io.baton.events.DigdagCompletion;
 import io.baton.events.EventsConfig;
@@ -195,7 +196,7 @@ class TriggerEngineTest {
     private static UpstreamEvent loadEvent(String project, OffsetDateTime session, String attemptId) {
         Instant finished = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         DigdagCompletion completion = new DigdagCompletion("main", project, "etl", "+etl+load", "7", attemptId, "1",
-                "uuid-" + attemptId, DigdagCompletion.formatSessionTime(session), session.toLocalDate(), "success", null,
+                "uuid-" + attemptId, SessionTimes.format(session), session.toLocalDate(), "success", null,
                 finished, finished, "http://digdag/attempts/" + attemptId, null, null);
         return UpstreamEvent.of(completion.eventId(), completion, DigdagJson.mapper().valueToTree(completion));
     }
@@ -328,9 +329,9 @@ class TriggerEngineTest {
         // (its lease has run out); the second had not been claimed.
         emulator.startAttempt(world.bi(), "daily_report", reachedDigdag, Map.of());
         QuarkusTransaction.requiringNew().run(() -> {
-            TriggerRun.open(name, "2026-12-04", DigdagCompletion.formatSessionTime(reachedDigdag), Instant.now(), false, null, Instant.now())
+            TriggerRun.open(name, "2026-12-04", SessionTimes.format(reachedDigdag), Instant.now(), false, null, Instant.now())
                     .ifPresent(id -> TriggerRun.update("state = ?1, tries = 1 where id = ?2", TriggerRun.STARTING, id));
-            TriggerRun.open(name, "2026-12-05", DigdagCompletion.formatSessionTime(neverCalled), Instant.now(), false, null, Instant.now());
+            TriggerRun.open(name, "2026-12-05", SessionTimes.format(neverCalled), Instant.now(), false, null, Instant.now());
         });
 
         await().atMost(Duration.ofSeconds(20)).until(() -> attempts(world.bi(), "daily_report").size() == 2);
@@ -591,7 +592,7 @@ class TriggerEngineTest {
                             + "downstream_session, state, next_try_at) VALUES (:rule, '+1000000000-01-01', "
                             + "'+1000000000-01-01T00:00:00+00:00', 'pending', now() - interval '1 hour')")
                     .setParameter("rule", poisoned).executeUpdate();
-            TriggerRun.open(healthy, "2026-12-14", DigdagCompletion.formatSessionTime(session), Instant.now(), false, null,
+            TriggerRun.open(healthy, "2026-12-14", SessionTimes.format(session), Instant.now(), false, null,
                     Instant.now());
         });
 

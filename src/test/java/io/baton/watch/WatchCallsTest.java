@@ -2,9 +2,9 @@ package io.baton.watch;
 
 import io.baton.BatonTestServices;
 import io.baton.TestTokens;
-import io.baton.digdag.Attempt;
-import io.baton.digdag.AttemptQuery;
-import io.baton.digdag.DigdagClients;
+import io.baton.digdag.client.Attempt;
+import io.baton.digdag.client.AttemptQuery;
+import io.baton.digdag.client.DigdagClients;
 import io.baton.emulator.DigdagEmulator;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

@@ -3,7 +3,7 @@ package io.baton.watch;
 import io.baton.BatonTestServices;
 import io.baton.KafkaTestConsumer;
 import io.baton.PackagedBaton;
-import io.baton.digdag.Task;
+import io.baton.digdag.client.Task;
 import io.baton.emulator.DigdagEmulator;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;

@@ -2,7 +2,7 @@ package io.baton.watch;
 
 import io.baton.BatonTestServices;
 import io.baton.KafkaTestConsumer;
-import io.baton.digdag.DigdagEndpoint;
+import io.baton.digdag.client.DigdagEndpoint;
 import io.baton.emulator.DigdagEmulator;
 import io.baton.events.DigdagCompletion;
 import io.baton.events.EventsConfig;

@@ -4,6 +4,7 @@ import io.baton.security.Caller;
 import io.smallrye.jwt.util.KeyUtils;
 import org.jose4j.jwt.JwtClaims;
 import org.jose4j.jwt.consumer.JwtConsumerBuilder;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +21,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code baton token}: the key pair made on first use and kept, and tokens that verify with the printed key. */
+@Tag("unit")
 class TokenCommandTest {
 
     @TempDir

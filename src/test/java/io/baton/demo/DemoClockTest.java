@@ -1,5 +1,6 @@
 package io.baton.demo;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -10,6 +11,7 @@ import java.time.ZoneId;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("unit")
 class DemoClockTest {
 
     private static final ZoneId TOKYO = ZoneId.of("Asia/Tokyo");

@@ -1,5 +1,6 @@
 package io.baton.rules;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -7,6 +8,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Edge labels of expression rules, without Quarkus. */
+@Tag("unit")
 class DependencyGraphLabelTest {
 
     private static Rule rule(String name, String condition, Upstream... upstreams) {

@@ -2,6 +2,7 @@ package io.baton.rules;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.baton.problem.FieldError;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -11,6 +12,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** CEL compile and evaluate, without Quarkus. */
+@Tag("unit")
 class RuleExpressionsTest {
 
     private static final List<String> IDS = List.of("game-load", "eikaiwa-load", "eikaiwa-skipped");

@@ -1,6 +1,7 @@
 package io.baton.trigger;
 
 import jakarta.persistence.PersistenceException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.sql.SQLException;
@@ -9,6 +10,7 @@ import java.time.DateTimeException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("unit")
 class TransientFailuresTest {
 
     private static RuntimeException fromHibernate(SQLException cause) {

@@ -2,8 +2,6 @@ package io.baton.console;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.baton.digdag.Attempt;
-import io.baton.digdag.DigdagJson;
 import io.baton.digdag.DigdagService;
 import io.baton.digdag.SessionTimeParam;
 import io.baton.problem.ProblemException;
@@ -295,13 +293,8 @@ public class ConsoleService {
                 .call(() -> WatchedAttempt.<WatchedAttempt>listAll());
         Map<String, List<OffsetDateTime>> running = new HashMap<>();
         for (WatchedAttempt watched : attempts) {
-            try {
-                Attempt attempt = DigdagJson.mapper().readValue(watched.attempt, Attempt.class);
-                running.computeIfAbsent(watched.server + "/" + watched.project + "/" + watched.workflow,
-                        k -> new ArrayList<>()).add(attempt.sessionTime());
-            } catch (JsonProcessingException e) {
-                // An unreadable copy only means the upstream is not shown as running.
-            }
+            running.computeIfAbsent(watched.server + "/" + watched.project + "/" + watched.workflow,
+                    k -> new ArrayList<>()).add(watched.attempt.sessionTime());
         }
         return running;
     }

@@ -1,6 +1,5 @@
 package io.baton.watch;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.baton.digdag.DigdagClient;
 import io.baton.digdag.DigdagClients;
 import io.baton.digdag.DigdagNotFoundException;
@@ -64,9 +63,6 @@ public class WatchService {
     EventsConfig eventsConfig;
 
     @Inject
-    ObjectMapper mapper;
-
-    @Inject
     MeterRegistry registry;
 
     /** Identifies this replica in the lease rows. */
@@ -123,7 +119,7 @@ public class WatchService {
                         LOG.warnf("the attempt ids of Digdag server %s started again (restarted on an empty database, "
                                 + "rebuilt, restored, or its URL points at another server): %s", name, reason);
                         restarts.increment();
-                    }, mapper));
+                    }));
             registry.gauge("baton.watch.followed.attempts", Tags.of("server", name), watchers.get(name),
                     ServerWatcher::followedCount);
             ApiTime apiTime = new ApiTime(name);

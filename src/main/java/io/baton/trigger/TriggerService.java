@@ -214,7 +214,7 @@ public class TriggerService {
                         : entry.errorIds().stream().map(errorsAlone::get).toList();
                 return entry.key() == null ? Explanation.ofFailures(rule, errors) : Explanation.of(rule,
                         Evaluation.of(rule, entry.key(), conditions.getOrDefault(entry.key(), List.of()), expressions),
-                        runs.get(entry.runId()), errors);
+                        entry.runId() == null ? null : runs.get(entry.runId()), errors);
             }).toList();
         });
     }

@@ -32,8 +32,8 @@ public class BatonTestServices implements QuarkusTestResourceLifecycleManager {
 
     public static final String KAFKA = System.getProperty("baton.test.kafka", "127.0.0.1:9092");
     private static final String PG_HOST = System.getProperty("baton.test.pg", "127.0.0.1:5432");
-    private static final String PG_USER = "baton";
-    private static final String PG_PASSWORD = "baton";
+    public static final String PG_USER = "baton";
+    public static final String PG_PASSWORD = "baton";
 
     /** Distinguishes this JVM's database and topics from other runs on the same services. */
     public static final String RUN_ID = "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
@@ -47,12 +47,10 @@ public class BatonTestServices implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        services("up");
-        database = "baton_" + RUN_ID + "_" + System.nanoTime() % 100000;
-        execute("postgres", "CREATE DATABASE " + database);
+        database = freshDatabase();
 
         Map<String, String> config = new HashMap<>();
-        config.put("quarkus.datasource.jdbc.url", "jdbc:postgresql://" + PG_HOST + "/" + database);
+        config.put("quarkus.datasource.jdbc.url", jdbcUrl(database));
         config.put("quarkus.datasource.username", PG_USER);
         config.put("quarkus.datasource.password", PG_PASSWORD);
         config.put("kafka.bootstrap.servers", KAFKA);
@@ -81,8 +79,29 @@ public class BatonTestServices implements QuarkusTestResourceLifecycleManager {
     @Override
     public void stop() {
         if (database != null) {
-            execute("postgres", "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+            dropDatabase(database);
         }
+    }
+
+    /** Starts the services if needed and makes an empty database of this JVM; its name. */
+    public static String freshDatabase() {
+        services("up");
+        String name = "baton_" + RUN_ID + "_" + System.nanoTime() % 100000;
+        execute("postgres", "CREATE DATABASE " + name);
+        return name;
+    }
+
+    public static void dropDatabase(String name) {
+        execute("postgres", "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+    }
+
+    public static String jdbcUrl(String database) {
+        return "jdbc:postgresql://" + PG_HOST + "/" + database;
+    }
+
+    /** A connection as Baton's role, for a test that works on a database without Quarkus. */
+    public static Connection connect(String database) throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(database), PG_USER, PG_PASSWORD);
     }
 
     /**
@@ -104,8 +123,7 @@ public class BatonTestServices implements QuarkusTestResourceLifecycleManager {
     }
 
     private static void execute(String db, String sql) {
-        try (Connection connection = DriverManager.getConnection("jdbc:postgresql://" + PG_HOST + "/" + db, PG_USER,
-                PG_PASSWORD)) {
+        try (Connection connection = connect(db)) {
             connection.createStatement().execute(sql);
         } catch (SQLException e) {
             throw new IllegalStateException(sql + ": " + e.getMessage(), e);

@@ -295,13 +295,8 @@ public class ConsoleService {
                 .call(() -> WatchedAttempt.<WatchedAttempt>listAll());
         Map<String, List<OffsetDateTime>> running = new HashMap<>();
         for (WatchedAttempt watched : attempts) {
-            try {
-                Attempt attempt = DigdagJson.mapper().readValue(watched.attempt, Attempt.class);
-                running.computeIfAbsent(watched.server + "/" + watched.project + "/" + watched.workflow,
-                        k -> new ArrayList<>()).add(attempt.sessionTime());
-            } catch (JsonProcessingException e) {
-                // An unreadable copy only means the upstream is not shown as running.
-            }
+            running.computeIfAbsent(watched.server + "/" + watched.project + "/" + watched.workflow,
+                    k -> new ArrayList<>()).add(watched.attempt.sessionTime());
         }
         return running;
     }

@@ -1,6 +1,7 @@
 package io.baton.rules;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -49,12 +50,12 @@ public class RuleAudit extends PanacheEntityBase {
     public Long version;
 
     @JdbcTypeCode(SqlTypes.JSON)
-    public String before;
+    public JsonNode before;
 
     @JdbcTypeCode(SqlTypes.JSON)
-    public String after;
+    public JsonNode after;
 
     /** What the change did outside Baton (the Digdag schedule of an adopt); null for most changes. */
     @JdbcTypeCode(SqlTypes.JSON)
-    public String detail;
+    public JsonNode detail;
 }

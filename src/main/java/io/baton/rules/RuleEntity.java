@@ -1,5 +1,6 @@
 package io.baton.rules;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -32,7 +33,7 @@ public class RuleEntity extends PanacheEntityBase {
 
     /** The rule's JSON without version and audit fields. */
     @JdbcTypeCode(SqlTypes.JSON)
-    public String definition;
+    public JsonNode definition;
 
     @JdbcTypeCode(SqlTypes.ARRAY)
     public String[] upstreams;

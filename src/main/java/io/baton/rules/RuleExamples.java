@@ -1,6 +1,6 @@
 package io.baton.rules;
 
-/** Request examples of the OpenAPI document (also in README). */
+/** Request examples of the OpenAPI document (also in docs/rules.md). */
 final class RuleExamples {
 
     static final String BI_DAILY_REPORT = """

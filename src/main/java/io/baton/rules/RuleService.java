@@ -151,11 +151,11 @@ public class RuleService {
         RuleEntity entity = found.get();
         caller.requireWriterOf(entity.team);
         requireVersion(entity, expectedVersion);
-        if (json(rule.definition()).equals(readTree(entity.definition))) {
+        if (json(rule.definition()).equals(entity.definition)) {
             return new Written(toRule(entity), false);
         }
         rejectCycle(rule);
-        String before = entity.definition;
+        JsonNode before = entity.definition;
         apply(rule, entity);
         return new Written(recordChange(entity, RuleAudit.Change.REPLACE, before), false);
     }
@@ -169,7 +169,7 @@ public class RuleService {
         if (entity.enabled == enabled) {
             return toRule(entity);
         }
-        String before = entity.definition;
+        JsonNode before = entity.definition;
         apply(toRule(entity).withEnabled(enabled).definition(), entity);
         return recordChange(entity, enabled ? RuleAudit.Change.ENABLE : RuleAudit.Change.DISABLE, before);
     }
@@ -183,11 +183,10 @@ public class RuleService {
         lockWrites();
         RuleEntity entity = existing(name);
         caller.requireWriterOf(entity.team);
-        String before = entity.definition;
+        JsonNode before = entity.definition;
         apply(toRule(entity).withMode(mode).definition(), entity);
         RuleEntity.flush();
-        JsonNode detail = step.get();
-        audit(entity.name, change, entity.version, before, entity.definition, detail.toString());
+        audit(entity.name, change, entity.version, before, entity.definition, step.get());
         announce(entity.name);
         return toRule(entity);
     }
@@ -212,7 +211,7 @@ public class RuleService {
             throw noSuchRule(name);
         }
         List<RuleChange> changes = found.list().stream().map(a -> new RuleChange(a.ruleName, a.action, a.actor, a.at,
-                a.version, readTree(a.before), readTree(a.after), readTree(a.detail))).toList();
+                a.version, a.before, a.after, a.detail)).toList();
         return new Page<>(changes, page, size, total);
     }
 
@@ -236,7 +235,7 @@ public class RuleService {
         entity.team = rule.team();
         entity.description = rule.description();
         entity.enabled = rule.enabled();
-        entity.definition = json(rule.definition()).toString();
+        entity.definition = json(rule.definition());
         entity.upstreams = rule.upstreamKeys().toArray(String[]::new);
         entity.downstream = rule.action().workflowKey();
         entity.updatedBy = caller.name();
@@ -244,15 +243,15 @@ public class RuleService {
     }
 
     /** Flushes (which raises the version) and records the change. */
-    private Rule recordChange(RuleEntity entity, RuleAudit.Change change, String before) {
+    private Rule recordChange(RuleEntity entity, RuleAudit.Change change, JsonNode before) {
         RuleEntity.flush();
         audit(entity.name, change, entity.version, before, entity.definition, null);
         announce(entity.name);
         return toRule(entity);
     }
 
-    private void audit(String name, RuleAudit.Change change, Long version, String before, String after,
-                       String detail) {
+    private void audit(String name, RuleAudit.Change change, Long version, JsonNode before, JsonNode after,
+                       JsonNode detail) {
         RuleAudit audit = new RuleAudit();
         audit.ruleName = name;
         audit.action = change;
@@ -309,7 +308,7 @@ public class RuleService {
 
     private Rule toRule(RuleEntity entity) {
         try {
-            return objectMapper.readValue(entity.definition, Rule.class).withMetadata(entity.version,
+            return objectMapper.treeToValue(entity.definition, Rule.class).withMetadata(entity.version,
                     entity.createdBy, entity.createdAt, entity.updatedBy, entity.updatedAt);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("stored rule " + entity.name + " is not readable", e);
@@ -318,13 +317,5 @@ public class RuleService {
 
     private JsonNode json(Rule rule) {
         return objectMapper.valueToTree(rule);
-    }
-
-    private JsonNode readTree(String json) {
-        try {
-            return json == null ? null : objectMapper.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("stored JSON is not readable", e);
-        }
     }
 }

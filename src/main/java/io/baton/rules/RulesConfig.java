@@ -1,5 +1,6 @@
 package io.baton.rules;
 
+import io.baton.problem.QueryParams;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -14,13 +15,23 @@ public interface RulesConfig {
      */
     Map<String, String> slackWebhooks();
 
-    /** Rules per page of {@code GET /api/v1/rules} when the request names no size. */
+    /** Items per page of a list (rules, a rule's history, a rule's runs) when the request names no size. */
     @WithDefault("50")
     int defaultPageSize();
 
     /** The largest page a client may ask for. */
     @WithDefault("500")
     int maxPageSize();
+
+    /** The {@code page} parameter of a list, from 0; anything else is a 400 naming it. */
+    default int page(String page) {
+        return QueryParams.integer("page", page, 0, 0, Integer.MAX_VALUE / maxPageSize());
+    }
+
+    /** The {@code size} parameter of a list, from 1 to {@link #maxPageSize()}; anything else is a 400 naming it. */
+    default int size(String size) {
+        return QueryParams.integer("size", size, defaultPageSize(), 1, maxPageSize());
+    }
 
     /** Whether the projects and workflows a rule names must exist on their Digdag servers when it is written. */
     @WithDefault("false")

@@ -67,7 +67,7 @@ public class RulesResource {
                            @Parameter(description = "from 0") @QueryParam("page") String page,
                            @QueryParam("size") String size) {
         RuleFilter filter = new RuleFilter(team, upstream, downstream, QueryParams.bool("enabled", enabled));
-        return rules.list(filter, page(page), size(size));
+        return rules.list(filter, config.page(page), config.size(size));
     }
 
     @POST
@@ -163,7 +163,7 @@ public class RulesResource {
     @Operation(summary = "Every change of a rule, newest first: who, when, before and after")
     public Page<RuleChange> history(@PathParam("name") String name, @QueryParam("page") String page,
                                     @QueryParam("size") String size) {
-        return rules.history(name, page(page), size(size));
+        return rules.history(name, config.page(page), config.size(size));
     }
 
     @GET
@@ -179,14 +179,6 @@ public class RulesResource {
             return Response.ok(graph.mermaid(), MediaType.TEXT_PLAIN_TYPE.withCharset("UTF-8")).build();
         }
         throw ProblemException.invalid("format", "must be json or mermaid");
-    }
-
-    private int page(String page) {
-        return QueryParams.integer("page", page, 0, 0, Integer.MAX_VALUE / config.maxPageSize());
-    }
-
-    private int size(String size) {
-        return QueryParams.integer("size", size, config.defaultPageSize(), 1, config.maxPageSize());
     }
 
     /** If-Match wins over the body's version; {@code "3"}, {@code W/"3"} and {@code 3} are accepted. */

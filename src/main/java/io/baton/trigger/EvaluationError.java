@@ -46,8 +46,4 @@ public class EvaluationError extends RuleKeyRow {
     static List<EvaluationError> of(String rule, String key) {
         return list("ruleName = ?1 and correlationKey = ?2 order by failedAt, id", rule, key);
     }
-
-    static List<EvaluationError> of(String rule) {
-        return list("ruleName = ?1 order by failedAt desc, id desc", rule);
-    }
 }

@@ -1,8 +1,10 @@
 package io.baton.trigger;
 
 import io.baton.problem.Problem;
+import io.baton.problem.ProblemException;
 import io.baton.problem.StrictJson;
 import io.baton.rules.RuleService;
+import io.baton.rules.RulesConfig;
 import io.baton.security.Caller;
 import io.quarkus.resteasy.reactive.jackson.CustomDeserialization;
 import io.quarkus.security.Authenticated;
@@ -18,10 +20,12 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 
@@ -46,15 +50,24 @@ public class TriggerResource {
     @Inject
     RealStarts realStarts;
 
+    @Inject
+    RulesConfig pages;
+
     @GET
     @Path("rules/{name}/runs")
-    @Operation(summary = "Runs of a rule per downstream session in [from, to): upstreams satisfied, firing, attempt; "
-            + "beside a shadow run, the downstream's real start")
+    @Operation(summary = "Runs of a rule per downstream session in [from, to), newest first, a page at a time: "
+            + "upstreams satisfied, firing, attempt; beside a shadow run, the downstream's real start")
     public List<Explanation> runs(@PathParam("name") String name, @QueryParam("from") String from,
-                                  @QueryParam("to") String to) {
+                                  @QueryParam("to") String to,
+                                  @Parameter(description = "from 0") @QueryParam("page") String page,
+                                  @QueryParam("size") String size) {
         var rule = rules.get(name);
-        return realStarts.attach(rule, triggers.runs(name, from == null ? null : TriggerService.sessionTime(rule, "from", from),
-                to == null ? null : TriggerService.sessionTime(rule, "to", to)));
+        OffsetDateTime start = from == null ? null : TriggerService.sessionTime(rule, "from", from);
+        OffsetDateTime end = to == null ? null : TriggerService.sessionTime(rule, "to", to);
+        if (start != null && end != null && !end.isAfter(start)) {
+            throw ProblemException.invalid("to", "must be after from (" + from + ")");
+        }
+        return realStarts.attach(rule, triggers.runs(name, start, end, pages.page(page), pages.size(size)));
     }
 
     @GET

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -182,29 +183,40 @@ public class TriggerService {
     }
 
     /**
-     * The rule's runs whose downstream session lies in [from, to), newest first, then the correlation keys the rule
-     * failed to evaluate events for and has no run for (by upstream session).
+     * One page of the rule's runs whose downstream session lies in [from, to), newest first, then the correlation keys
+     * the rule failed to evaluate events for and has no run for (by upstream session). The page is chosen in SQL
+     * ({@link RunPages}); its runs, conditions and failures are read with one query each, however long the page.
      */
-    public List<Explanation> runs(String ruleName, OffsetDateTime from, OffsetDateTime to) {
+    public List<Explanation> runs(String ruleName, OffsetDateTime from, OffsetDateTime to, int page, int size) {
         Rule rule = rules.get(ruleName);
         return QuarkusTransaction.requiringNew().call(() -> {
-            List<TriggerRun> runs = TriggerRun.list("ruleName = ?1 order by createdAt desc", rule.name());
-            Set<String> keysWithRuns = runs.stream().map(run -> run.correlationKey).collect(Collectors.toSet());
-            Map<String, List<EvaluationError>> errorsByKey = new LinkedHashMap<>(); // a null key: none could be computed
-            EvaluationError.of(rule.name()).forEach(e -> errorsByKey.computeIfAbsent(e.correlationKey, k -> new ArrayList<>()).add(e));
-            List<Explanation> explanations = new ArrayList<>();
-            runs.stream().filter(run -> inRange(rule, run.downstreamSession, from, to))
-                    .map(run -> explanation(rule, run.correlationKey, run,
-                            errorsByKey.getOrDefault(run.correlationKey, List.of())))
-                    .forEach(explanations::add);
-            errorsByKey.values().stream()
-                    .filter(errors -> !keysWithRuns.contains(errors.get(0).correlationKey))
-                    .map(errors -> errors.stream().filter(e -> inRange(rule, e.upstreamSession, from, to)).toList())
-                    .filter(errors -> !errors.isEmpty())
-                    .map(errors -> errors.get(0).correlationKey == null ? Explanation.ofFailures(rule, errors)
-                            : explanation(rule, errors.get(0).correlationKey, null, errors))
-                    .forEach(explanations::add);
-            return explanations;
+            List<RunPages.Entry> entries = RunPages.select(rule.name(), rule.correlation().zoneId(), from, to, page,
+                    size);
+            List<Long> runIds = entries.stream().map(RunPages.Entry::runId).filter(Objects::nonNull).toList();
+            Map<Long, TriggerRun> runs = runIds.isEmpty() ? Map.of() : TriggerRun.<TriggerRun>list("id in ?1", runIds)
+                    .stream().collect(Collectors.toMap(run -> run.id, run -> run));
+            List<String> keys = entries.stream().map(RunPages.Entry::key).filter(Objects::nonNull).distinct().toList();
+            Map<String, List<TriggerCondition>> conditions = keys.isEmpty() ? Map.of()
+                    : TriggerCondition.<TriggerCondition>list("ruleName = ?1 and correlationKey in ?2 "
+                            + "order by finishedAt, id", rule.name(), keys).stream()
+                    .collect(Collectors.groupingBy(c -> c.correlationKey));
+            List<String> runKeys = runs.values().stream().map(run -> run.correlationKey).distinct().toList();
+            Map<String, List<EvaluationError>> errorsOfRuns = runKeys.isEmpty() ? Map.of()
+                    : EvaluationError.<EvaluationError>list("ruleName = ?1 and correlationKey in ?2 "
+                            + "order by failedAt desc, id desc", rule.name(), runKeys).stream()
+                    .collect(Collectors.groupingBy(e -> e.correlationKey));
+            List<Long> errorIds = entries.stream().flatMap(e -> e.errorIds().stream()).toList();
+            Map<Long, EvaluationError> errorsAlone = errorIds.isEmpty() ? Map.of()
+                    : EvaluationError.<EvaluationError>list("id in ?1", errorIds).stream()
+                    .collect(Collectors.toMap(e -> e.id, e -> e));
+            return entries.stream().map(entry -> {
+                List<EvaluationError> errors = entry.runId() != null
+                        ? errorsOfRuns.getOrDefault(entry.key(), List.of())
+                        : entry.errorIds().stream().map(errorsAlone::get).toList();
+                return entry.key() == null ? Explanation.ofFailures(rule, errors) : Explanation.of(rule,
+                        Evaluation.of(rule, entry.key(), conditions.getOrDefault(entry.key(), List.of()), expressions),
+                        entry.runId() == null ? null : runs.get(entry.runId()), errors);
+            }).toList();
         });
     }
 
@@ -243,20 +255,6 @@ public class TriggerService {
             }));
             return explanations;
         });
-    }
-
-    /** Whether a stored session lies in [from, to); one that cannot be read (stored before validation) only in an open one. */
-    private static boolean inRange(Rule rule, String session, OffsetDateTime from, OffsetDateTime to) {
-        if (from == null && to == null) {
-            return true;
-        }
-        OffsetDateTime t;
-        try {
-            t = sessionTime(rule, "session", session);
-        } catch (RuntimeException unreadable) {
-            return false;
-        }
-        return (from == null || !t.isBefore(from)) && (to == null || t.isBefore(to));
     }
 
     /** The correlation key of a session given as a date ({@code 2026-11-24}) or a timestamp with offset. */

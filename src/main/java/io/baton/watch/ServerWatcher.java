@@ -38,14 +38,11 @@ import java.util.TreeMap;
 class ServerWatcher {
 
     static final int PAGE_SIZE = 100;
-    private static final TypeReference<LinkedHashMap<String, String>> TASK_STATES = new TypeReference<>() {
-    };
 
     private final DigdagClient client;
     private final WatchConfig config;
     private final TaskInterest interest;
     private final CompletionSink sink;
-    private final ObjectMapper mapper;
 
     private boolean loaded;
     private long highWater;
@@ -70,13 +67,12 @@ class ServerWatcher {
     private final RestartListener restartListener;
 
     ServerWatcher(DigdagClient client, WatchConfig config, TaskInterest interest, CompletionSink sink,
-                  RestartListener restartListener, ObjectMapper mapper) {
+                  RestartListener restartListener) {
         this.client = client;
         this.config = config;
         this.interest = interest;
         this.sink = sink;
         this.restartListener = restartListener;
-        this.mapper = mapper;
     }
 
     String server() {
@@ -142,8 +138,8 @@ class ServerWatcher {
         highWaterAt = row == null || row.highWaterAt == null ? null : row.highWaterAt.toInstant();
         if (highWater != WatchedServer.NEVER_READ) {
             for (WatchedAttempt attempt : QuarkusTransaction.requiringNew().call(() -> WatchedAttempt.ofServer(server()))) {
-                Followed f = new Followed(read(attempt.attempt, Attempt.class), attempt.lastChangeAt.toInstant());
-                f.taskStates = attempt.taskStates == null ? null : read(attempt.taskStates, TASK_STATES);
+                Followed f = new Followed(attempt.attempt, attempt.lastChangeAt.toInstant());
+                f.taskStates = attempt.taskStates;
                 followed.put(f.attemptId, f);
             }
         }
@@ -444,8 +440,8 @@ class ServerWatcher {
         row.project = f.attempt.project().name();
         row.workflow = f.attempt.workflow().name();
         row.wantsTasks = wantsTasks(f);
-        row.attempt = write(f.attempt);
-        row.taskStates = f.taskStates == null ? null : write(f.taskStates);
+        row.attempt = f.attempt;
+        row.taskStates = f.taskStates;
         row.lastChangeAt = OffsetDateTime.ofInstant(f.lastChange, ZoneOffset.UTC);
         WatchedAttempt.getEntityManager().merge(row);
     }
@@ -554,30 +550,6 @@ class ServerWatcher {
         Map<String, String> states = new LinkedHashMap<>();
         tasks.forEach(t -> states.put(t.id(), t.state()));
         return states;
-    }
-
-    private <T> T read(String json, Class<T> type) {
-        return read(json, mapper.getTypeFactory().constructType(type));
-    }
-
-    private <T> T read(String json, TypeReference<T> type) {
-        return read(json, mapper.getTypeFactory().constructType(type));
-    }
-
-    private <T> T read(String json, JavaType type) {
-        try {
-            return mapper.readValue(json, type);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("unreadable watch state of server " + server(), e);
-        }
-    }
-
-    private String write(Object value) {
-        try {
-            return mapper.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static long id(Attempt attempt) {

@@ -64,9 +64,6 @@ public class WatchService {
     EventsConfig eventsConfig;
 
     @Inject
-    ObjectMapper mapper;
-
-    @Inject
     MeterRegistry registry;
 
     /** Identifies this replica in the lease rows. */
@@ -123,7 +120,7 @@ public class WatchService {
                         LOG.warnf("the attempt ids of Digdag server %s started again (restarted on an empty database, "
                                 + "rebuilt, restored, or its URL points at another server): %s", name, reason);
                         restarts.increment();
-                    }, mapper));
+                    }));
             registry.gauge("baton.watch.followed.attempts", Tags.of("server", name), watchers.get(name),
                     ServerWatcher::followedCount);
             ApiTime apiTime = new ApiTime(name);

@@ -1,15 +1,19 @@
 package io.baton.watch;
 
+import io.baton.digdag.client.Attempt;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
 
 import java.io.Serializable;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /** A running attempt the watcher follows, with the task states it last saw (restart-safe copy of its memory). */
@@ -31,12 +35,14 @@ public class WatchedAttempt extends PanacheEntityBase {
     @Column(name = "wants_tasks")
     public boolean wantsTasks;
 
-    /** The attempt as Digdag listed it last (JSON). */
-    public String attempt;
+    /** The attempt as Digdag listed it last. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    public Attempt attempt;
 
-    /** JSON object task id → state; null until the tasks were read once. */
+    /** Task id → state; null until the tasks were read once. */
     @Column(name = "task_states")
-    public String taskStates;
+    @JdbcTypeCode(SqlTypes.JSON)
+    public Map<String, String> taskStates;
 
     @Column(name = "last_change_at")
     public OffsetDateTime lastChangeAt;

@@ -524,7 +524,9 @@ final class EmulatorState {
             try {
                 call = http.call(task.config, variables(attempt, task), attempt.session.project.secrets);
             } catch (HttpOperator.TemplateError e) {
-                finish(attempt, task, e.getMessage());
+                // Ends later, on the operator's thread: this runs inside progress(), which must not be re-entered.
+                http.report(new HttpOperator.Outcome(e.getMessage(), false), outcome -> answered(attempt, task, null,
+                        outcome));
                 return;
             }
             http.send(task.fullName, call, outcome -> answered(attempt, task, call, outcome));

@@ -133,16 +133,25 @@ final class HttpOperator implements AutoCloseable {
             call.headers().forEach(builder::header);
             request = builder.build();
         } catch (IllegalArgumentException e) {
-            pool.execute(() -> then.accept(new Outcome(e + " (config)", false)));
+            report(new Outcome(e + " (config)", false), then);
             return;
         }
         client.sendAsync(request, HttpResponse.BodyHandlers.ofString())
                 .whenCompleteAsync((response, failure) -> then.accept(outcome(call, response, failure)), pool);
     }
 
-    /** How long to wait before retry number {@code retriesSoFar + 1} of a failed try; empty: the task fails. */
+    /** Hands an outcome known without sending anything to {@code then}, on the operator's own thread. */
+    void report(Outcome outcome, Consumer<Outcome> then) {
+        pool.execute(() -> then.accept(outcome));
+    }
+
+    /**
+     * How long to wait before retry number {@code retriesSoFar + 1} of a failed try; empty: the task fails.
+     *
+     * @param call null when nothing was sent
+     */
     static Optional<Duration> retryWait(Call call, Outcome outcome, int retriesSoFar) {
-        if (!call.retry() || !outcome.retryable() || retriesSoFar >= MAX_RETRIES) {
+        if (call == null || !call.retry() || !outcome.retryable() || retriesSoFar >= MAX_RETRIES) {
             return Optional.empty();
         }
         return Optional.of(FIRST_RETRY_WAIT.multipliedBy(1L << retriesSoFar));

@@ -42,7 +42,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * An emulator of Digdag's REST API for tests, the demo and benchmarks: an HTTP server answering Digdag's paths with
  * Digdag's JSON, backed by an in-memory state machine of projects, workflows, sessions, attempts and tasks. It is not
- * Digdag and runs no task: tests drive tasks by hand ({@link #completeTask}, {@link #failTask}) or let the
+ * Digdag and runs no task but {@code http>} requests (see {@link HttpOperator}): tests drive tasks by hand ({@link #completeTask}, {@link #failTask}) or let the
  * {@linkplain #automatic automatic drive} finish them. Works without CDI; starts in milliseconds on a free port.
  */
 public final class DigdagEmulator implements AutoCloseable {
@@ -62,8 +62,10 @@ public final class DigdagEmulator implements AutoCloseable {
     private final EmulatedSchedules schedules;
     private final EmulatorApi api;
     private final EmulatorFaults faults;
+    private final HttpOperator http;
     private final ObjectMapper mapper = DigdagJson.mapper();
     private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> pathCounts = new ConcurrentHashMap<>();
     private final ExecutorService handlers;
     private final ScheduledExecutorService timer;
     private HttpServer server;
@@ -74,12 +76,13 @@ public final class DigdagEmulator implements AutoCloseable {
     private DigdagEmulator(EmulatorOptions options) {
         this.options = options;
         this.clock = new EmulatorClock(options.clock());
-        this.state = new EmulatorState(clock);
+        int instance = INSTANCES.incrementAndGet();
+        this.http = HttpOperator.withDaemonThreads("digdag-emulator-" + instance + "-http-operator");
+        this.state = new EmulatorState(clock, http);
         this.schedules = new EmulatedSchedules(state, clock);
         this.api = new EmulatorApi(state, schedules);
         this.faults = new EmulatorFaults(this::refuseConnections);
         this.port = options.port();
-        int instance = INSTANCES.incrementAndGet();
         this.handlers = Executors.newFixedThreadPool(options.threads(), daemon("digdag-emulator-" + instance + "-http"));
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("digdag-emulator-" + instance + "-timer"));
     }
@@ -245,6 +248,12 @@ public final class DigdagEmulator implements AutoCloseable {
         return count == null ? 0 : count.sum();
     }
 
+    /** Requests received for one path, e.g. {@code requestsTo("GET", "/api/attempts/12/tasks")}. */
+    public long requestsTo(String method, String path) {
+        LongAdder count = pathCounts.get(method + " " + path);
+        return count == null ? 0 : count.sum();
+    }
+
     /** Requests received per endpoint ({@code METHOD template}). */
     public Map<String, Long> requestCounts() {
         Map<String, Long> snapshot = new TreeMap<>();
@@ -252,8 +261,14 @@ public final class DigdagEmulator implements AutoCloseable {
         return snapshot;
     }
 
+    /** Requests the {@code http>} tasks sent, oldest first. */
+    public List<SentRequest> sentRequests() {
+        return http.sent();
+    }
+
     public void resetCounts() {
         counts.clear();
+        pathCounts.clear();
     }
 
     public EmulatorFaults faults() {
@@ -272,6 +287,7 @@ public final class DigdagEmulator implements AutoCloseable {
         }
         timer.shutdownNow();
         handlers.shutdownNow();
+        http.close();
     }
 
     // ---- HTTP
@@ -327,6 +343,7 @@ public final class DigdagEmulator implements AutoCloseable {
             Optional<Route> route = route(method, path);
             String endpoint = route.map(r -> r.endpoint().key()).orElse(method + " " + path);
             counts.computeIfAbsent(endpoint, e -> new LongAdder()).increment();
+            pathCounts.computeIfAbsent(method + " " + path, e -> new LongAdder()).increment();
 
             Duration delay = faults.delay(endpoint);
             if (!delay.isZero()) {

@@ -1,5 +1,7 @@
 package io.baton.emulator;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 /** A project of the emulator, to define workflows in: {@code emulator.project("game").workflow("etl", spec)}. */
 public final class EmulatedProject {
 
@@ -15,6 +17,23 @@ public final class EmulatedProject {
 
     public String name() {
         return name;
+    }
+
+    /**
+     * Defines a workflow from its .dig file read as JSON (e.g. with Jackson's YAML reader), in its {@code timezone}
+     * (UTC without one); see {@link WorkflowSpec#fromDig}.
+     */
+    public EmulatedProject workflow(String workflowName, ObjectNode dig) {
+        return workflow(workflowName, dig.path("timezone").asText("UTC"), WorkflowSpec.fromDig(dig));
+    }
+
+    /**
+     * Sets a project secret, as {@code digdag secrets --project P --set key} does on a server with an encryption key;
+     * {@code http>} tasks read it ({@code ${secret:key}}, {@code http.authorization}).
+     */
+    public EmulatedProject secret(String key, String value) {
+        state.setSecret(name, key, value);
+        return this;
     }
 
     /** Defines a UTC workflow. */

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -56,7 +57,10 @@ final class EmulatorState {
     /** States of a task that may still change without anyone starting it: its group must wait for it. */
     private static final Set<String> ACTIVE = Set.of(RUNNING, PLANNED, RETRY_WAITING, GROUP_RETRY_WAITING);
 
+    private static final DateTimeFormatter SESSION_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssxxx");
+
     private final EmulatorClock clock;
+    private final HttpOperator http;
     private final Random md5s = new Random(7);
     private long projectSeq;
     private long workflowSeq;
@@ -78,8 +82,9 @@ final class EmulatorState {
     /** Tasks and groups waiting to be retried, by {@code retryAt}. */
     private final PriorityQueue<Due> retries = new PriorityQueue<>(Comparator.comparing(Due::at));
 
-    EmulatorState(EmulatorClock clock) {
+    EmulatorState(EmulatorClock clock, HttpOperator http) {
         this.clock = clock;
+        this.http = http;
     }
 
     // ---- definitions
@@ -103,6 +108,11 @@ final class EmulatorState {
         project.updatedAt = now();
         workflows.put(workflow.id, workflow);
         return String.valueOf(workflow.id);
+    }
+
+    /** A project secret, as {@code digdag secrets --project P --set key} stores it; {@code http>} reads it. */
+    synchronized void setSecret(String projectName, String key, String value) {
+        project(projectName).secrets.put(key, value);
     }
 
     synchronized String workflowId(String projectName, String workflowName) {
@@ -332,8 +342,8 @@ final class EmulatorState {
         auto = drive;
         autoRandom = new Random(drive.seed());
         due.clear();
-        attempts.values().stream().filter(a -> !a.done)
-                .forEach(a -> a.tasks.stream().filter(t -> RUNNING.equals(t.state)).forEach(t -> schedule(a, t)));
+        attempts.values().stream().filter(a -> !a.done).forEach(a -> a.tasks.stream()
+                .filter(t -> RUNNING.equals(t.state) && !HttpOperator.runs(t.config)).forEach(t -> schedule(a, t)));
     }
 
     synchronized void manual() {
@@ -451,9 +461,7 @@ final class EmulatorState {
             addChildren(attempt, task);
         } else {
             task.state = RUNNING;
-            if (auto != null) {
-                schedule(attempt, task);
-            }
+            run(attempt, task);
         }
         progress(attempt);
     }
@@ -505,10 +513,67 @@ final class EmulatorState {
         } else {
             task.state = RUNNING;
             task.startedAt = task.updatedAt;
-            if (auto != null) {
-                schedule(attempt, task);
-            }
+            run(attempt, task);
         }
+    }
+
+    /** A running operator task: {@code http>} sends its request and ends with the answer, others follow the drive. */
+    private void run(Att attempt, Tsk task) {
+        if (HttpOperator.runs(task.config)) {
+            HttpOperator.Call call;
+            try {
+                call = http.call(task.config, variables(attempt, task), attempt.session.project.secrets);
+            } catch (HttpOperator.TemplateError e) {
+                // Ends later, on the operator's thread: this runs inside progress(), which must not be re-entered.
+                http.report(new HttpOperator.Outcome(e.getMessage(), false), outcome -> answered(attempt, task, null,
+                        outcome));
+                return;
+            }
+            http.send(task.fullName, call, outcome -> answered(attempt, task, call, outcome));
+        } else if (auto != null) {
+            schedule(attempt, task);
+        }
+    }
+
+    /** The answer to an {@code http>} task's request (or its failure) has come: the task ends or waits to retry. */
+    private synchronized void answered(Att attempt, Tsk task, HttpOperator.Call call, HttpOperator.Outcome outcome) {
+        if (attempts.get(attempt.id) != attempt || !RUNNING.equals(task.state)) {
+            return; // finished by hand, or the emulator was cleared meanwhile
+        }
+        Optional<Duration> retry = HttpOperator.retryWait(call, outcome, task.requestRetries);
+        if (retry.isPresent() && !task.cancelRequested) {
+            task.requestRetries++;
+            task.state = RETRY_WAITING;
+            task.updatedAt = now();
+            task.retryAt = now().plus(retry.get());
+            retries.add(new Due(instant().plus(retry.get()), attempt, task, false));
+            return;
+        }
+        finish(attempt, task, outcome.error());
+    }
+
+    /**
+     * What {@code ${...}} sees in a task: the attempt's params, the {@code _export}s from the root down (they win
+     * over params, as on Digdag) and the built-ins.
+     */
+    private ObjectNode variables(Att attempt, Tsk task) {
+        ObjectNode variables = JSON.objectNode();
+        if (attempt.params.isObject()) {
+            variables.setAll((ObjectNode) attempt.params.deepCopy());
+        }
+        List<Tsk> path = new ArrayList<>();
+        for (Tsk t = task; t != null; t = t.parent) {
+            path.add(0, t);
+        }
+        path.stream().map(t -> t.config.get("_export")).filter(e -> e != null && e.isObject())
+                .forEach(export -> variables.setAll((ObjectNode) export.deepCopy()));
+        Sess session = attempt.session;
+        return variables.put("attempt_id", id(attempt.id)).put("task_name", task.fullName)
+                .put("session_id", id(session.id)).put("session_uuid", session.uuid.toString())
+                .put("session_time", SESSION_TIME.format(session.sessionTime))
+                .put("session_date", session.sessionTime.toLocalDate().toString())
+                .put("timezone", attempt.workflow.timezone)
+                .put("project_id", id(session.project.id));
     }
 
     /**
@@ -549,20 +614,32 @@ final class EmulatorState {
     /** Digdag adds this notification task to the root of every failed attempt. */
     private void addFailureAlert(Att attempt, Tsk root) {
         ObjectNode config = JSON.objectNode().put("_type", "notify").put("_command", "Workflow session attempt failed");
-        Tsk alert = addGenerated(attempt, root, root.fullName + FAILURE_ALERT, config, false);
+        Tsk alert = addGenerated(attempt, root, root.fullName + FAILURE_ALERT, config, null);
         alert.state = SUCCESS;
         alert.startedAt = alert.updatedAt;
     }
 
-    /** The root's {@code _error} runs as {@code ^error} once the attempt has failed; the root waits for it. */
+    /**
+     * The root's {@code _error} (an operator, or a group of {@code +tasks}) runs as {@code ^error} once the attempt
+     * has failed, with the failure exported as {@code ${error.message}}; the root waits for it.
+     */
     private void addErrorHandler(Att attempt, Tsk root) {
-        ObjectNode config = ((ObjectNode) root.config.get("_error")).deepCopy();
-        begin(attempt, addGenerated(attempt, root, root.fullName + ERROR_HANDLER, config, false));
+        TaskSpec handler = TaskSpec.fromDig("error", (ObjectNode) root.config.get("_error"));
+        ObjectNode config = handler.config();
+        JsonNode export = config.get("_export");
+        (export instanceof ObjectNode exported ? exported : config.putObject("_export")).set("error",
+                attempt.tasks.stream().filter(t -> ERROR.equals(t.state)).<JsonNode>map(t -> t.error.deepCopy())
+                        .findFirst().orElse(JSON.objectNode()));
+        Tsk task = addGenerated(attempt, root, root.fullName + ERROR_HANDLER, config, handler);
+        if (task.group) {
+            addChildren(attempt, task);
+        }
+        begin(attempt, task);
     }
 
     /** {@code for_each>}: the group {@code ^sub} with one task per value, one after another, each exporting it. */
     private void addForEachGroup(Att attempt, Tsk loop) {
-        Tsk sub = addGenerated(attempt, loop, loop.fullName + "^sub", JSON.objectNode(), true);
+        Tsk sub = addGenerated(attempt, loop, loop.fullName + "^sub", JSON.objectNode(), TaskSpec.group("sub"));
         sub.state = PLANNED;
         Map.Entry<String, JsonNode> variable = loop.config.get("for_each>").fields().next();
         Tsk previous = null;
@@ -571,7 +648,7 @@ final class EmulatorState {
             ObjectNode config = ((ObjectNode) loop.config.path("_do")).deepCopy();
             config.putObject("_export").put(variable.getKey(), value);
             Tsk child = addGenerated(attempt, sub, sub.fullName + "+for-0=" + variable.getKey() + "=" + i + "=" + value,
-                    config, false);
+                    config, null);
             if (previous != null) {
                 child.upstreams.add(previous);
             }
@@ -579,9 +656,13 @@ final class EmulatorState {
         }
     }
 
-    /** A task Digdag adds while the attempt runs: a higher id, a {@code ^} name, no spec of the workflow's. */
-    private Tsk addGenerated(Att attempt, Tsk parent, String fullName, ObjectNode config, boolean group) {
-        Tsk task = new Tsk(++taskSeq, fullName, parent, null, config, group, null, now());
+    /**
+     * A task Digdag adds while the attempt runs: a higher id, a {@code ^} name.
+     *
+     * @param spec what the task is made of (a group's children); null for an operator task
+     */
+    private Tsk addGenerated(Att attempt, Tsk parent, String fullName, ObjectNode config, TaskSpec spec) {
+        Tsk task = new Tsk(++taskSeq, fullName, parent, spec, config, spec != null && spec.isGroup(), null, now());
         attempt.add(task);
         parent.children.add(task);
         return task;
@@ -684,6 +765,11 @@ final class EmulatorState {
         if (t.retryCount > 0) {
             stateParams.put("retry_count", t.retryCount);
         }
+        if (t.requestRetries > 0) {
+            ObjectNode request = stateParams.putObject("request");
+            request.putObject("operation");
+            request.put("retry", t.requestRetries);
+        }
         return new Task(id(t.id), t.fullName, t.parent == null ? null : id(t.parent.id), t.config.deepCopy(),
                 t.upstreams.stream().map(u -> id(u.id)).toList(), t.state, t.cancelRequested, JSON.objectNode(),
                 JSON.objectNode(), stateParams, t.updatedAt, t.retryAt, t.startedAt, t.error.deepCopy(), t.group);
@@ -708,6 +794,7 @@ final class EmulatorState {
         Instant updatedAt;
         final String archiveMd5;
         final Map<String, Wf> workflows = new LinkedHashMap<>();
+        final Map<String, String> secrets = new HashMap<>();
 
         Proj(long id, String name, Instant createdAt, String archiveMd5) {
             this.id = id;
@@ -798,6 +885,8 @@ final class EmulatorState {
         Instant startedAt;
         Instant retryAt;
         int retryCount;
+        /** Tries of an {@code http>} request that failed and were sent again ({@code retry: true}). */
+        int requestRetries;
         Instant endedExactlyAt;
         JsonNode error = JSON.objectNode();
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -49,6 +50,28 @@ public record TaskSpec(String name, Kind kind, ObjectNode config, List<TaskSpec>
         List.of(values).forEach(list::add);
         config.putObject("_do").put("echo>", variable + " ${" + variable + "}");
         return new TaskSpec(name, Kind.OPERATOR, config, List.of(), null);
+    }
+
+    /**
+     * A task of a .dig file read as JSON: its {@code +name} keys are its children (a group, parallel with
+     * {@code _parallel: true}), the other keys its config; without children it is an operator task, e.g.
+     * {@code http>} (run by the emulator as Digdag does, see {@link HttpOperator}), {@code for_each>} or {@code sh>}.
+     */
+    public static TaskSpec fromDig(String name, ObjectNode definition) {
+        ObjectNode config = definition.deepCopy();
+        List<TaskSpec> children = new ArrayList<>();
+        definition.fields().forEachRemaining(field -> {
+            if (field.getKey().startsWith("+")) {
+                if (!field.getValue().isObject()) {
+                    throw new IllegalArgumentException("task " + field.getKey() + " of " + name + " is not a map");
+                }
+                children.add(fromDig(field.getKey().substring(1), (ObjectNode) field.getValue()));
+                config.remove(field.getKey());
+            }
+        });
+        Kind kind = children.isEmpty() ? Kind.OPERATOR
+                : config.path("_parallel").asBoolean(false) ? Kind.PARALLEL_GROUP : Kind.GROUP;
+        return new TaskSpec(name, kind, config, children, null);
     }
 
     /** A group whose children run in order, each after the previous one succeeded. */

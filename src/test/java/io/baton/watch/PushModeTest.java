@@ -3,12 +3,14 @@ package io.baton.watch;
 import io.baton.BatonTestServices;
 import io.baton.KafkaTestConsumer;
 import io.baton.TestTokens;
+import io.baton.emulator.DigFiles;
 import io.baton.emulator.DigdagEmulator;
 import io.baton.events.EventsConfig;
 import io.baton.events.OutboxEvent;
 import io.baton.security.Caller;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.specification.RequestSpecification;
@@ -16,6 +18,7 @@ import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
+import java.net.URL;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -104,6 +107,38 @@ class PushModeTest {
                     .satisfies(r -> assertThat(r.value()).contains("\"task\":\"+etl+extract\""));
             emulator.completeAll(attempt);
         }
+    }
+
+    @TestHTTPResource("/api/v1/digdag/main/notifications")
+    URL notifications;
+
+    @Test
+    void aTaskRuleFiresFromTheSnippetsHttpNotificationWithoutATaskListRead() {
+        emulator.project("push5").secret("http.authorization", "Bearer " + notifier())
+                .workflow("etl", DigFiles.notifyingEtl(notifications.toString()))
+                .workflow("report", "UTC", sequence(task("build")));
+        Map<String, Object> rule = Map.of("team", "bi",
+                "upstreams", List.of(Map.of("digdag", Map.of("server", "main", "project", "push5", "workflow", "etl",
+                        "task", "+etl+load"))),
+                "correlation", Map.of("by", "session_date", "zone", "UTC"),
+                "action", Map.of("server", "main", "project", "push5", "workflow", "report"));
+        digdag(TestTokens.writer("bi")).body(rule).put("/api/v1/rules/push5-report").then().statusCode(201);
+        String attempt = emulator.startAttempt("push5", "etl", SESSION, Map.of());
+        await().atMost(Duration.ofSeconds(15)).until(() -> QuarkusTransaction.requiringNew().call(() ->
+                WatchedAttempt.count("attemptId", Long.parseLong(attempt))) == 1);
+        String tasks = "/api/attempts/" + attempt + "/tasks";
+        long before = emulator.requestsTo("GET", tasks);
+        emulator.completeTask(attempt, "+etl+extract");
+        emulator.completeTask(attempt, "+etl+load");
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> emulator.sentRequests().stream()
+                .anyMatch(r -> r.body() != null && r.body().contains("\"attemptId\":\"" + attempt + "\"")));
+        await().atMost(Duration.ofSeconds(15)).until(() -> !emulator.runningTasks(attempt)
+                .contains("+etl+notify_baton") && emulator.requestCount("PUT /api/attempts") > 0);
+        // The downstream attempt exists, and Baton read the task list only to answer the notification.
+        assertThat(emulator.requestsTo("GET", tasks) - before).isEqualTo(1);
+        assertThat(emulator.tasks(attempt).stream().filter(t -> t.fullName().equals("+etl+notify_baton")))
+                .singleElement().satisfies(t -> assertThat(t.state()).isEqualTo("success"));
     }
 
     @Test

@@ -4,7 +4,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 
 import java.util.Map;
 
-/** Workflows {@code push1/etl} to {@code push4/etl} notify Baton; their task lists are read at a short idle pace. */
+/** Workflows {@code push1/etl} to {@code push5/etl} notify Baton; their task lists are read at a short idle pace. */
 public class PushTestProfile implements QuarkusTestProfile {
 
     @Override
@@ -12,6 +12,6 @@ public class PushTestProfile implements QuarkusTestProfile {
         return Map.of(
                 "baton.watch.task-fetch", "all",
                 "baton.watch.idle-interval", "8s",
-                "baton.watch.push.workflows", "push1/etl,push2/etl,push3/etl,push4/etl");
+                "baton.watch.push.workflows", "push1/etl,push2/etl,push3/etl,push4/etl,push5/etl");
     }
 }

@@ -127,13 +127,11 @@ class RulesCommand {
         String path = RULES + "/" + BatonApi.segment(name) + "/backfills/" + backfill.path("id").asLong();
         ProgressBar progress = new ProgressBar(cli.err());
         Instant deadline = Instant.now().plus(timeout);
-        while (!finished(backfill)) {
-            JsonNode summary = backfill.path("summary");
-            int toStart = summary.path("toStart").asInt();
-            progress.show(toStart - summary.path("waiting").asInt(), toStart, "planning".equals(backfill
-                    .path("state").asText()) ? "planning: reading Digdag's history" : String.format(
-                    "started %d, failed %d, waiting %d", summary.path("started").asInt(),
-                    summary.path("failed").asInt(), summary.path("waiting").asInt()));
+        while (true) {
+            show(progress, backfill);
+            if (finished(backfill)) {
+                break;
+            }
             if (Instant.now().isAfter(deadline)) {
                 progress.finish();
                 throw new CliFailure(BatonCli.TIMEOUT, "backfill " + path + " still " + backfill.path("state")
@@ -163,6 +161,21 @@ class RulesCommand {
             cli.err().println("backfill failed: " + backfill.path("error").asText());
         }
         return failed ? BatonCli.FAILED : BatonCli.OK;
+    }
+
+    /** The bar counts the starts that have gone (started or failed) of those the plan makes. */
+    private static void show(ProgressBar progress, JsonNode backfill) {
+        JsonNode summary = backfill.path("summary");
+        int toStart = summary.path("toStart").asInt();
+        if ("planning".equals(backfill.path("state").asText())) {
+            progress.show(0, 0, "planning: reading Digdag's history");
+        } else if (backfill.path("dryRun").asBoolean()) {
+            progress.show(0, 0, "planned (dry run): " + toStart + " to start");
+        } else {
+            progress.show(toStart - summary.path("waiting").asInt(), toStart, String.format(
+                    "started %d, failed %d, waiting %d", summary.path("started").asInt(),
+                    summary.path("failed").asInt(), summary.path("waiting").asInt()));
+        }
     }
 
     private static boolean finished(JsonNode backfill) {

@@ -11,10 +11,12 @@ import io.baton.emulator.DigdagEmulator;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.ZoneOffset;
@@ -23,6 +25,12 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 import static io.baton.backfill.BackfillApi.as;
 import static io.baton.backfill.BackfillApi.backfill;
@@ -43,6 +51,12 @@ class AdmissionTest {
 
     @Inject
     DigdagClients clients;
+
+    @Inject
+    Admission admission;
+
+    @Inject
+    RuleIndex index;
 
     private final DigdagEmulator emulator = PastServerProfile.emulator();
 
@@ -109,6 +123,46 @@ class AdmissionTest {
         assertThat(emulator.requestCount("PUT /api/attempts") - puts).as("refused once, then started").isEqualTo(2);
         assertThat(attempts(bi)).hasSize(1);
         emulator.completeAll(attempts(bi).get(0).id());
+    }
+
+    /**
+     * Replicas and threads claiming at once: each claim is its own transaction on its own connection, as on separate
+     * replicas; the advisory lock per server lets exactly as many through as there are slots.
+     */
+    @Test
+    void claimsRacingOnSeparateConnectionsNeverTakeMoreSlotsThanTheLimit() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        emulator.project("game-" + suffix).workflow("etl", "UTC", sequence(task("load")));
+        emulator.project("bi-" + suffix).workflow("report", "UTC", sequence(task("build")));
+        String rule = createRule("race-" + suffix, "game-" + suffix, "bi-" + suffix);
+        await().atMost(Duration.ofSeconds(30)).until(() -> index.rule(rule).isPresent());
+        // Not due for an hour: the starter leaves them to this test.
+        List<Long> runs = QuarkusTransaction.requiringNew().call(() -> IntStream.range(0, 10).mapToObj(i ->
+                TriggerRun.open(rule, "k" + i, "2026-01-" + (10 + i) + "T00:00:00+00:00", null, true, "test",
+                        Instant.now().plus(Duration.ofHours(1))).orElseThrow()).toList());
+        ExecutorService replicas = Executors.newFixedThreadPool(runs.size());
+        CountDownLatch go = new CountDownLatch(1);
+        try {
+            List<Future<Boolean>> claims = runs.stream().map(id -> replicas.submit(() -> {
+                go.await();
+                return QuarkusTransaction.requiringNew().call(() ->
+                        TriggerRun.lockClaimable(id).filter(admission::admit).isPresent());
+            })).toList();
+            go.countDown();
+            int admitted = 0;
+            for (Future<Boolean> claim : claims) {
+                admitted += claim.get(1, TimeUnit.MINUTES) ? 1 : 0;
+            }
+            assertThat(admitted).isEqualTo(PastServerProfile.LIMIT);
+        } finally {
+            replicas.shutdownNow();
+            // These runs never call Digdag: they give their slots back as a failed start does.
+            QuarkusTransaction.requiringNew().run(() -> runs.forEach(id -> {
+                TriggerRun run = TriggerRun.findById(id);
+                run.state = TriggerRun.FAILED;
+                admission.settle(run, null);
+            }));
+        }
     }
 
     private List<Attempt> attempts(String project) {

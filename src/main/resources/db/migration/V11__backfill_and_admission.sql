@@ -1,4 +1,4 @@
--- Admission control: one row per ledger run that asks to start a downstream attempt on a Digdag server. A row with
+-- Admission control: one row per ledger run that asks to start a downstream attempt on a Digdag server. A row without
 -- admitted_at waits in order (priority, then queued_at, then run id); one with admitted_at holds one of the server's
 -- slots until the attempt it started ends (or the start came to nothing). Counted under an advisory lock per server.
 CREATE TABLE trigger_admission (

@@ -16,6 +16,7 @@ public class AuditLog {
     public static final String RETRY = "retry";
     public static final String FIRE = "fire";
     public static final String EVENT = "event";
+    public static final String BACKFILL = "backfill";
 
     @Inject
     Caller caller;

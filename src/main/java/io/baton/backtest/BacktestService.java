@@ -20,8 +20,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -63,14 +61,15 @@ public class BacktestService {
             throw ProblemException.invalid("body", "name or rule, from and to are required");
         }
         Rule rule = rule(request);
-        LocalDate from = date("from", request.from());
-        LocalDate to = date("to", request.to());
-        if (to.isBefore(from)) {
-            throw ProblemException.invalid("to", "must not be before from");
-        }
-        if (ChronoUnit.DAYS.between(from, to) + 1 > config.maxDays()) {
-            throw ProblemException.invalid("to", "a backtest covers at most " + config.maxDays() + " days");
-        }
+        SessionDates dates = SessionDates.of(request.from(), request.to(), config.maxDays(), "a backtest");
+        return replay(rule, dates.from(), dates.to());
+    }
+
+    /**
+     * The rule replayed over the downstream session dates {@code from} to {@code to} (both included, in the rule's
+     * correlation zone): what the backtest answers, and what a backfill decides from.
+     */
+    public Backtest replay(Rule rule, LocalDate from, LocalDate to) {
         Correlation correlation = rule.correlation();
         Instant start = from.atStartOfDay(correlation.zoneId()).toInstant();
         Instant end = to.plusDays(1).atStartOfDay(correlation.zoneId()).toInstant();
@@ -218,17 +217,6 @@ public class BacktestService {
         OffsetDateTime unshifted = new Correlation(correlation.by(), correlation.zone(), null, null)
                 .downstreamSessionTime(epoch);
         return Duration.between(unshifted, base).abs();
-    }
-
-    private static LocalDate date(String field, String value) {
-        if (value == null) {
-            throw ProblemException.invalid(field, "is required: a date such as 2026-11-24");
-        }
-        try {
-            return LocalDate.parse(value);
-        } catch (DateTimeParseException e) {
-            throw ProblemException.invalid(field, "not a date such as 2026-11-24: " + value);
-        }
     }
 
     private record Satisfaction(OffsetDateTime sessionTime, Instant satisfiedAt) {

@@ -50,6 +50,7 @@ public class BatonCli {
 
     final ObjectMapper mapper = new ObjectMapper();
     private PrintWriter out;
+    private PrintWriter err;
 
     BatonApi api() {
         return new BatonApi(url, token, mapper);
@@ -57,6 +58,11 @@ public class BatonCli {
 
     Output output() {
         return new Output(output, out, mapper);
+    }
+
+    /** Where messages for people go (progress, warnings), so that stdout stays the answer. */
+    PrintWriter err() {
+        return err;
     }
 
     public static void main(String[] args) {
@@ -70,6 +76,7 @@ public class BatonCli {
         PrintWriter out = new PrintWriter(stdout, true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(stderr, true, StandardCharsets.UTF_8);
         cli.out = out;
+        cli.err = err;
         CommandLine commandLine = new CommandLine(cli)
                 .setOut(out)
                 .setErr(err)

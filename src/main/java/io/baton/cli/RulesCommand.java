@@ -13,9 +13,11 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
 
-@Command(name = "rules", description = "Dependency rules: list, get, apply (create or replace), delete, and "
-        + "backtest on Digdag's history.",
+@Command(name = "rules", description = "Dependency rules: list, get, apply (create or replace), delete, "
+        + "backtest on Digdag's history, and backfill a date range.",
         subcommands = {picocli.CommandLine.HelpCommand.class})
 class RulesCommand {
 
@@ -102,6 +104,91 @@ class RulesCommand {
                 summary.path("neverFired").size(), summary.path("gainedMinutesMedian").asText("-"),
                 summary.path("gainedMinutesP90").asText("-")));
         return BatonCli.OK;
+    }
+
+    @Command(name = "backfill", description = {"Start the sessions of a date range whose upstreams held and that "
+            + "never ran (through admission control, after ordinary triggers); --dry-run only plans.",
+            "Shows a progress bar on stderr until every start has gone; exit 1 if the backfill failed or a start "
+                    + "did, 2 at the timeout (the backfill goes on in Baton)."})
+    int backfill(@Parameters(paramLabel = "NAME") String name,
+                 @Option(names = "--from", required = true, description = "first session date, e.g. 2026-10-01")
+                 String from,
+                 @Option(names = "--to", required = true, description = "last session date (at most 366 days)")
+                 String to,
+                 @Option(names = "--dry-run", description = "only plan: what would start, what is skipped and why")
+                 boolean dryRun,
+                 @Option(names = "--interval", defaultValue = "2s", converter = DurationOption.class,
+                         description = "how often progress is read (default ${DEFAULT-VALUE})") Duration interval,
+                 @Option(names = "--timeout", defaultValue = "24h", converter = DurationOption.class,
+                         description = "how long to follow it (default ${DEFAULT-VALUE})") Duration timeout) {
+        ObjectNode request = cli.mapper.createObjectNode().put("from", from).put("to", to).put("dryRun", dryRun);
+        JsonNode backfill = BatonApi.expect(cli.api().send("POST", RULES + "/" + BatonApi.segment(name)
+                + ":backfill", request), 202);
+        String path = RULES + "/" + BatonApi.segment(name) + "/backfills/" + backfill.path("id").asLong();
+        ProgressBar progress = new ProgressBar(cli.err());
+        Instant deadline = Instant.now().plus(timeout);
+        while (true) {
+            show(progress, backfill);
+            if (finished(backfill)) {
+                break;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                progress.finish();
+                throw new CliFailure(BatonCli.TIMEOUT, "backfill " + path + " still " + backfill.path("state")
+                        .asText() + " after " + timeout + "; it goes on in Baton");
+            }
+            pause(interval);
+            backfill = BatonApi.expect(cli.api().get(path), 200);
+        }
+        progress.finish();
+        ArrayNode rows = cli.mapper.createArrayNode();
+        for (JsonNode session : backfill.path("sessions")) {
+            rows.addObject().put("session", session.path("session").asText())
+                    .put("decision", session.path("decision").asText())
+                    .put("reason", session.path("reason").asText())
+                    .put("run", session.path("runState").asText(""))
+                    .put("attempt", session.path("attemptId").asText(""));
+        }
+        cli.output().print(backfill, rows);
+        JsonNode summary = backfill.path("summary");
+        cli.output().note(String.format("backfill %s: %s; %d sessions: %d to start, %d already ran, %d not "
+                        + "satisfied; started %d, failed %d", backfill.path("id").asText(),
+                backfill.path("state").asText(), summary.path("sessions").asInt(), summary.path("toStart").asInt(),
+                summary.path("alreadyRan").asInt(), summary.path("notSatisfied").asInt(),
+                summary.path("started").asInt(), summary.path("failed").asInt()));
+        boolean failed = "failed".equals(backfill.path("state").asText()) || summary.path("failed").asInt() > 0;
+        if ("failed".equals(backfill.path("state").asText())) {
+            cli.err().println("backfill failed: " + backfill.path("error").asText());
+        }
+        return failed ? BatonCli.FAILED : BatonCli.OK;
+    }
+
+    /** The bar counts the starts that have gone (started or failed) of those the plan makes. */
+    private static void show(ProgressBar progress, JsonNode backfill) {
+        JsonNode summary = backfill.path("summary");
+        int toStart = summary.path("toStart").asInt();
+        if ("planning".equals(backfill.path("state").asText())) {
+            progress.show(0, 0, "planning: reading Digdag's history");
+        } else if (backfill.path("dryRun").asBoolean()) {
+            progress.show(0, 0, "planned (dry run): " + toStart + " to start");
+        } else {
+            progress.show(toStart - summary.path("waiting").asInt(), toStart, String.format(
+                    "started %d, failed %d, waiting %d", summary.path("started").asInt(),
+                    summary.path("failed").asInt(), summary.path("waiting").asInt()));
+        }
+    }
+
+    private static boolean finished(JsonNode backfill) {
+        return Set.of("planned", "done", "failed").contains(backfill.path("state").asText());
+    }
+
+    private static void pause(Duration interval) {
+        try {
+            Thread.sleep(interval.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliFailure(BatonCli.ERROR, "interrupted; the backfill goes on in Baton");
+        }
     }
 
     private JsonNode read(String file) {

@@ -271,6 +271,16 @@ public final class DigdagEmulator implements AutoCloseable {
         pathCounts.clear();
     }
 
+    /** The most attempts that were running at once (not done) since {@link #resetMaxRunningAttempts()}. */
+    public int maxRunningAttempts() {
+        return state.maxRunning();
+    }
+
+    /** Counts {@link #maxRunningAttempts()} again from the attempts running now. */
+    public void resetMaxRunningAttempts() {
+        state.resetMaxRunning();
+    }
+
     public EmulatorFaults faults() {
         return faults;
     }

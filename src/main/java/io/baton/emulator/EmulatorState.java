@@ -73,6 +73,9 @@ final class EmulatorState {
     private final Map<SessionKey, Sess> sessionsByKey = new HashMap<>();
     private final NavigableMap<Long, Sess> sessions = new TreeMap<>();
     private final NavigableMap<Long, Att> attempts = new TreeMap<>();
+    /** Attempts not done, and the most there were at once since {@link #resetMaxRunning()}. */
+    private int running;
+    private int maxRunning;
 
     private AutoDrive auto;
     private Random autoRandom;
@@ -244,6 +247,7 @@ final class EmulatorState {
                 params.deepCopy(), instant());
         session.attempts.add(attempt);
         attempts.put(attempt.id, attempt);
+        maxRunning = Math.max(maxRunning, ++running);
         Tsk root = addTask(attempt, null, workflow.spec.root(workflow.name), "");
         root.state = PLANNED;
         for (Tsk task : attempt.tasks) {
@@ -376,7 +380,18 @@ final class EmulatorState {
         }
     }
 
+    synchronized int maxRunning() {
+        return maxRunning;
+    }
+
+    /** Starts counting the most attempts running at once from those running now. */
+    synchronized void resetMaxRunning() {
+        maxRunning = running;
+    }
+
     synchronized void clear() {
+        running = 0;
+        maxRunning = 0;
         projectsByName.clear();
         projects.clear();
         workflows.clear();
@@ -497,6 +512,7 @@ final class EmulatorState {
         Tsk root = attempt.tasks.get(0);
         if (root.isDone() && !attempt.done) {
             attempt.done = true;
+            running--;
             attempt.success = SUCCESS.equals(root.state);
             attempt.finishedAt = now();
         }

@@ -73,6 +73,9 @@ public class DownstreamStarter {
     MeterRegistry registry;
 
     @Inject
+    Admission admission;
+
+    @Inject
     ObjectMapper mapper;
 
     private static final TypeReference<Map<String, Object>> PARAMS = new TypeReference<>() {
@@ -136,8 +139,9 @@ public class DownstreamStarter {
         }
     }
 
+    /** Claims a run that admission control lets start now (the one point every start is admitted at). */
     private Optional<TriggerRun> claim(long runId) {
-        return TriggerRun.lockClaimable(runId).map(run -> {
+        return TriggerRun.lockClaimable(runId).filter(admission::admit).map(run -> {
             run.state = TriggerRun.STARTING;
             run.tries++;
             run.nextTryAt = OffsetDateTime.now(ZoneOffset.UTC).plus(config.startLease());
@@ -156,19 +160,27 @@ public class DownstreamStarter {
             rule = rules.get(run.ruleName);
         } catch (ProblemException deleted) {
             markFailed(run, "the rule was deleted before its downstream could start");
-            return new Attempted(null, run.downstreamSession, false);
+            return new Attempted(null, run.downstreamSession, false, null);
         }
         if (rule.isShadow()) {
             run.state = TriggerRun.SHADOW;
             run.startedAt = OffsetDateTime.now(ZoneOffset.UTC);
-            return new Attempted(rule, run.downstreamSession, false);
+            return new Attempted(rule, run.downstreamSession, false, null);
         }
         try {
             DigdagService.WorkflowTarget target = downstream(rule.action());
             if (rule.waitsForPreviousSession() && heldBack(rule, run, target)) {
-                return new Attempted(rule, run.downstreamSession, true);
+                return new Attempted(rule, run.downstreamSession, true, null);
             }
-            Attempt attempt = startInDigdag(rule, run, target);
+            Attempt attempt;
+            try {
+                attempt = startInDigdag(rule, run, target);
+            } catch (DigdagException e) {
+                if (!Admission.refusedForLoad(e)) {
+                    throw e;
+                }
+                return waitForSlot(rule, run, e);
+            }
             run.startedAt = OffsetDateTime.now(ZoneOffset.UTC);
             run.lastError = null;
             // Digdag's clock may run ahead of Baton's; a negative latency says nothing, so it is not recorded.
@@ -176,12 +188,13 @@ public class DownstreamStarter {
                 registry.timer("baton.trigger.latency").record(Duration.between(run.upstreamFinishedAt, run.startedAt));
             }
             // The same instant as the ledger's session, written as Digdag writes it: in the workflow's zone.
-            return new Attempted(rule, SessionTimes.format(attempt.sessionTime()), false);
+            return new Attempted(rule, SessionTimes.format(attempt.sessionTime()), false,
+                    attempt.done() ? null : attempt.id());
         } catch (DigdagUnavailableException e) {
             registry.counter("baton.trigger.start.failures", "kind", "transient").increment();
             if (run.tries >= config.maxTries()) {
                 markFailed(run, e.getMessage());
-                return new Attempted(rule, run.downstreamSession, false);
+                return new Attempted(rule, run.downstreamSession, false, null);
             }
             run.state = TriggerRun.PENDING;
             run.lastError = e.getMessage();
@@ -192,17 +205,30 @@ public class DownstreamStarter {
             registry.counter("baton.trigger.start.failures", "kind", "permanent").increment();
             markFailed(run, e.getMessage());
         }
-        return new Attempted(rule, run.downstreamSession, false);
+        return new Attempted(rule, run.downstreamSession, false, null);
+    }
+
+    /** Digdag refused the start because too many attempts run: the run waits in the queue, not a failed try. */
+    private Attempted waitForSlot(Rule rule, TriggerRun run, DigdagException refusal) {
+        registry.counter("baton.trigger.start.failures", "kind", "refused").increment();
+        run.state = TriggerRun.PENDING;
+        run.lastError = refusal.getMessage();
+        run.nextTryAt = OffsetDateTime.now(ZoneOffset.UTC).plus(config.admissionRecheck());
+        LOG.infof("Digdag refused to start the downstream of rule %s for %s for now; it waits: %s", run.ruleName,
+                run.downstreamSession, refusal.getMessage());
+        return new Attempted(rule, run.downstreamSession, true, null);
     }
 
     /**
      * What a start left to record.
      *
-     * @param rule        the run's rule, or null when it was deleted
-     * @param sessionTime the downstream session as Digdag wrote it, or the ledger's when Digdag did not start it
-     * @param heldBack    the run waits for the previous session ({@code dependsOnPast}): not a failed try
+     * @param rule             the run's rule, or null when it was deleted
+     * @param sessionTime      the downstream session as Digdag wrote it, or the ledger's when Digdag did not start it
+     * @param heldBack         the run waits (for the previous session with {@code dependsOnPast}, or because Digdag
+     *                         refused for load): not a failed try
+     * @param runningAttemptId the attempt it started (or found) while that still runs; it keeps the admission slot
      */
-    private record Attempted(Rule rule, String sessionTime, boolean heldBack) {
+    private record Attempted(Rule rule, String sessionTime, boolean heldBack, String runningAttemptId) {
     }
 
     /** Writes what the start did, unless another replica has taken the run over since (its result is the one kept). */
@@ -216,6 +242,7 @@ public class DownstreamStarter {
             result.tries--; // after the claim check, which compares the claimed tries
         }
         TriggerRun run = Panache.getEntityManager().merge(result);
+        admission.settle(run, attempted.runningAttemptId());
         return TriggerRun.PENDING.equals(run.state) ? Optional.empty()
                 : Optional.of(outcome(attempted.rule(), run, attempted.sessionTime()));
     }
@@ -228,6 +255,7 @@ public class DownstreamStarter {
                         .filter(run -> TriggerRun.PENDING.equals(run.state) || TriggerRun.STARTING.equals(run.state))
                         .map(run -> {
                             markFailed(run, reason);
+                            admission.settle(run, null);
                             return outcome(index.rule(run.ruleName).orElse(null), run, run.downstreamSession);
                         }))
                 .ifPresent(outcomes::notifyAfterCommit);

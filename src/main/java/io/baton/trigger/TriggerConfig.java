@@ -66,6 +66,24 @@ public interface TriggerConfig {
     @WithDefault("30s")
     Duration deadlineCheckInterval();
 
+    /**
+     * The most downstream attempts Baton has running at once on one Digdag server; further starts (ordinary triggers
+     * first, then backfill starts) wait in PostgreSQL and go as running ones end.
+     */
+    @WithDefault("20")
+    int maxRunningPerServer();
+
+    /** How often a start waiting for admission asks again (it is also woken as soon as a slot is given back). */
+    @WithDefault("5s")
+    Duration admissionRecheck();
+
+    /**
+     * How often Digdag is asked whether admitted attempts have ended that the watcher did not report (it was not
+     * leading, or the attempt ended before its start was recorded).
+     */
+    @WithDefault("30s")
+    Duration admissionCheckInterval();
+
     Slack slack();
 
     /** Message templates with {name} variables (not ${...}, which configuration would expand): {rule}, {team}, {session}, {missing}, {deadline}, {attempt_url}, {error}. */

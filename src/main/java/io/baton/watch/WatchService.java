@@ -20,6 +20,7 @@ import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.ScheduledExecution;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -65,6 +66,9 @@ public class WatchService {
 
     @Inject
     MeterRegistry registry;
+
+    @Inject
+    Event<DigdagCompletion> completions;
 
     /** Identifies this replica in the lease rows. */
     final String owner = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("baton") + "-" + UUID.randomUUID();
@@ -167,6 +171,8 @@ public class WatchService {
     }
 
     private void publish(DigdagClient client, DigdagCompletion completion) {
+        // Observers act in the transaction that commits the completion (admission gives back an ended attempt's slot).
+        completions.fire(completion);
         Instant time = completion.finishedAt() != null ? completion.finishedAt() : Instant.now();
         outbox.append(new BatonEvent(completion.eventId(), completion.type(), client.baseUrl(), completion.subject(),
                 OffsetDateTime.ofInstant(time, ZoneOffset.UTC), eventsConfig.topic(), completion.workflowKey(), completion));

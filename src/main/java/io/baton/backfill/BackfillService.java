@@ -1,0 +1,251 @@
+package io.baton.backfill;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.baton.audit.AuditLog;
+import io.baton.backtest.Backtest;
+import io.baton.backtest.BacktestService;
+import io.baton.backtest.SessionDates;
+import io.baton.problem.ProblemException;
+import io.baton.rules.Rule;
+import io.baton.rules.RuleService;
+import io.baton.trigger.Admission;
+import io.baton.trigger.TriggerRun;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Backfills a rule over a date range: replays the rule on Digdag's history with the backtest (the same paced history
+ * reader and the same evaluation), decides per downstream session (already ran: skip; upstreams held but never ran:
+ * start; upstreams did not hold: skip with the reason) and, unless it is a dry run, opens a ledger row per start,
+ * queued for admission at backfill priority. The ledger fires a session once, so a backfill run again starts nothing
+ * twice. Planning reads Digdag for up to minutes, so it runs off the request thread.
+ */
+@ApplicationScoped
+public class BackfillService {
+
+    private static final Logger LOG = Logger.getLogger(BackfillService.class);
+    private static final TypeReference<List<Decision>> PLAN = new TypeReference<>() {
+    };
+
+    @Inject
+    RuleService rules;
+
+    @Inject
+    BacktestService backtests;
+
+    @Inject
+    Admission admission;
+
+    @Inject
+    BackfillConfig config;
+
+    @Inject
+    AuditLog audit;
+
+    @Inject
+    ObjectMapper mapper;
+
+    private ExecutorService planners;
+
+    /** One session's decision as stored in the plan. */
+    record Decision(String session, String decision, String reason, String attemptId) {
+    }
+
+    @PostConstruct
+    void init() {
+        planners = Executors.newFixedThreadPool(config.planners(), task -> {
+            Thread thread = new Thread(task, "baton-backfill-plan");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        planners.shutdownNow();
+    }
+
+    /** Stores the backfill (audited unless a dry run) and plans it in the background. */
+    public Backfill request(Rule rule, BackfillRequest request, String requestedBy) {
+        if (request == null) {
+            throw ProblemException.invalid("body", "from and to are required");
+        }
+        SessionDates dates = SessionDates.of(request.from(), request.to(), config.maxSessions(), "a backfill");
+        boolean dryRun = Boolean.TRUE.equals(request.dryRun());
+        long id = QuarkusTransaction.requiringNew().call(() -> {
+            RuleBackfill backfill = new RuleBackfill();
+            backfill.ruleName = rule.name();
+            backfill.fromDate = dates.from();
+            backfill.toDate = dates.to();
+            backfill.dryRun = dryRun;
+            backfill.state = RuleBackfill.PLANNING;
+            backfill.requestedBy = requestedBy;
+            backfill.persist();
+            if (!dryRun) {
+                audit.record(AuditLog.BACKFILL, rule.name(), dates.from() + ".." + dates.to(),
+                        "backfill " + backfill.id);
+            }
+            return backfill.id;
+        });
+        planners.execute(() -> plan(id));
+        return get(rule.name(), id);
+    }
+
+    /** The backfill's plan and progress; 404 unless the rule has a backfill of that id. */
+    public Backfill get(String ruleName, long id) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            RuleBackfill backfill = RuleBackfill.findById(id);
+            if (backfill == null || !backfill.ruleName.equals(ruleName)) {
+                throw ProblemException.notFound("rule '" + ruleName + "' has no backfill " + id);
+            }
+            return view(backfill);
+        });
+    }
+
+    private void plan(long id) {
+        try {
+            RuleBackfill backfill = QuarkusTransaction.requiringNew().call(() -> RuleBackfill.findById(id));
+            Rule rule = rules.get(backfill.ruleName);
+            Backtest replay = backtests.replay(rule, backfill.fromDate, backfill.toDate);
+            if (replay.sessions().size() > config.maxSessions()) {
+                fail(id, "the range holds " + replay.sessions().size() + " sessions of the rule; a backfill covers at "
+                        + "most " + config.maxSessions() + ": backfill a shorter range");
+                return;
+            }
+            QuarkusTransaction.requiringNew().run(() -> {
+                Map<String, TriggerRun> ledger = runs(rule.name(), replay.sessions().stream()
+                        .map(Backtest.SessionRow::downstreamSession).toList());
+                List<Decision> plan = new ArrayList<>();
+                for (Backtest.SessionRow row : replay.sessions()) {
+                    Decision decision = decide(row, ledger.get(row.downstreamSession()));
+                    if (!backfill.dryRun && Backfill.START.equals(decision.decision())
+                            && admission.openBackfill(rule, key(rule, row), row.downstreamSession(),
+                            backfill.requestedBy).isEmpty()) {
+                        decision = alreadyInLedger(row);
+                    }
+                    plan.add(decision);
+                }
+                RuleBackfill stored = RuleBackfill.findById(id);
+                stored.state = RuleBackfill.PLANNED;
+                stored.plannedAt = OffsetDateTime.now(ZoneOffset.UTC);
+                stored.requests = replay.requests();
+                stored.plan = write(plan);
+            });
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "backfill %d could not be planned", id);
+            fail(id, e.getMessage());
+        }
+    }
+
+    private static Decision decide(Backtest.SessionRow row, TriggerRun run) {
+        if (row.startedAt() != null) {
+            return new Decision(row.downstreamSession(), Backfill.ALREADY_RAN, "the session ran in Digdag",
+                    row.attemptId());
+        }
+        if (run != null) {
+            return alreadyInLedger(row);
+        }
+        if (row.wouldFireAt() != null) {
+            return new Decision(row.downstreamSession(), Backfill.START, "the upstreams held and it never ran", null);
+        }
+        List<String> missing = row.upstreams().stream().filter(u -> u.satisfiedAt() == null)
+                .map(Backtest.UpstreamRow::id).toList();
+        String reason = missing.isEmpty() ? "the upstreams finished further apart than the rule's window"
+                : "not satisfied: " + String.join(", ", missing);
+        return new Decision(row.downstreamSession(), Backfill.NOT_SATISFIED, reason, null);
+    }
+
+    private static Decision alreadyInLedger(Backtest.SessionRow row) {
+        return new Decision(row.downstreamSession(), Backfill.ALREADY_RAN, "Baton's trigger ledger has a run for it",
+                null);
+    }
+
+    /** The correlation key of a session to start: that of its upstream sessions, as the live engine computes it. */
+    private static String key(Rule rule, Backtest.SessionRow row) {
+        return row.upstreams().stream().flatMap(u -> u.sessionTimes().stream()).findFirst()
+                .map(time -> rule.correlation().key(OffsetDateTime.parse(time)))
+                .orElseThrow(() -> new IllegalStateException("no upstream session for " + row.downstreamSession()));
+    }
+
+    private void fail(long id, String error) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            RuleBackfill backfill = RuleBackfill.findById(id);
+            backfill.state = RuleBackfill.FAILED;
+            backfill.error = error;
+        });
+    }
+
+    private Backfill view(RuleBackfill backfill) {
+        List<Decision> plan = backfill.plan == null ? List.of() : read(backfill.plan);
+        Map<String, TriggerRun> ledger = backfill.dryRun ? Map.of() : runs(backfill.ruleName, plan.stream()
+                .filter(d -> Backfill.START.equals(d.decision())).map(Decision::session).toList());
+        List<Backfill.SessionPlan> sessions = plan.stream().map(d -> {
+            TriggerRun run = Backfill.START.equals(d.decision()) ? ledger.get(d.session()) : null;
+            return run == null ? new Backfill.SessionPlan(d.session(), d.decision(), d.reason(), d.attemptId(), null,
+                    null) : new Backfill.SessionPlan(d.session(), d.decision(), d.reason(), run.attemptId, run.id,
+                    run.state);
+        }).toList();
+        List<String> runStates = sessions.stream().map(Backfill.SessionPlan::runState).filter(Objects::nonNull)
+                .toList();
+        int waiting = count(runStates, TriggerRun.PENDING, TriggerRun.STARTING);
+        int failed = count(runStates, TriggerRun.FAILED);
+        Backfill.Summary summary = new Backfill.Summary(plan.size(), decisions(plan, Backfill.START),
+                decisions(plan, Backfill.ALREADY_RAN), decisions(plan, Backfill.NOT_SATISFIED),
+                runStates.size() - waiting - failed, waiting, failed);
+        String state = !RuleBackfill.PLANNED.equals(backfill.state) || backfill.dryRun ? backfill.state
+                : waiting > 0 ? "starting" : "done";
+        return new Backfill(backfill.id, backfill.ruleName, backfill.fromDate.toString(), backfill.toDate.toString(),
+                backfill.dryRun, state, backfill.requestedBy, backfill.createdAt, backfill.plannedAt,
+                backfill.requests, backfill.error, summary, sessions);
+    }
+
+    /** The rule's ledger runs of these downstream sessions, by session. */
+    private static Map<String, TriggerRun> runs(String rule, List<String> sessions) {
+        if (sessions.isEmpty()) {
+            return Map.of();
+        }
+        return TriggerRun.<TriggerRun>list("ruleName = ?1 and downstreamSession in ?2", rule, sessions).stream()
+                .collect(Collectors.toMap(run -> run.downstreamSession, Function.identity()));
+    }
+
+    private static int decisions(List<Decision> plan, String decision) {
+        return (int) plan.stream().filter(d -> decision.equals(d.decision())).count();
+    }
+
+    private static int count(List<String> states, String... of) {
+        return (int) states.stream().filter(List.of(of)::contains).count();
+    }
+
+    private String write(List<Decision> plan) {
+        try {
+            return mapper.writeValueAsString(plan);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private List<Decision> read(String plan) {
+        try {
+            return mapper.readValue(plan, PLAN);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("backfill plan unreadable: " + e.getMessage(), e);
+        }
+    }
+}

@@ -152,9 +152,6 @@ public class RerunStarter {
         if (TriggerRun.PENDING.equals(run.get().state) || TriggerRun.STARTING.equals(run.get().state)) {
             return waitFor(rerun, "the rule's run has not started the downstream session yet");
         }
-        if (run.get().startedAt != null && run.get().startedAt.isAfter(rerun.upstreamFinishedAt)) {
-            return end(rerun, TriggerRerun.SKIPPED, "the downstream started after the upstream ran again");
-        }
         try {
             DigdagService.WorkflowTarget target = starter.downstream(rule.action());
             OffsetDateTime session = OffsetDateTime.parse(rerun.downstreamSession);

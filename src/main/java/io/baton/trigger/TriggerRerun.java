@@ -26,7 +26,7 @@ public class TriggerRerun extends RuleKeyRow {
     public static final String STARTED = "started";
     /** Started no attempt of its own: another rerun of the session, started after this one was seen, covers it. */
     public static final String COALESCED = "coalesced";
-    /** Nothing to rerun: the rule's run failed or was deleted, or the downstream started after the upstream re-ran. */
+    /** Nothing to rerun: the rule's run did not start the downstream, or the rule no longer reruns (or is gone). */
     public static final String SKIPPED = "skipped";
     public static final String FAILED = "failed";
 

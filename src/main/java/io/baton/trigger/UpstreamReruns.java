@@ -27,9 +27,13 @@ public class UpstreamReruns {
 
     private static final Logger LOG = Logger.getLogger(UpstreamReruns.class);
 
-    /** Runs whose downstream session was (or is being) started: a rerun of their upstream makes it stale. */
-    private static final Set<String> FIRED = Set.of(TriggerRun.PENDING, TriggerRun.STARTING, TriggerRun.STARTED,
-            TriggerRun.ALREADY_EXISTED, TriggerRun.RETRIED);
+    /**
+     * Runs whose downstream session ran on the data before: a re-run of their upstream makes it stale. A pending run
+     * has not called Digdag yet and will start on the new data; one being started may or may not have (a rerun
+     * waits until it is recorded).
+     */
+    private static final Set<String> STARTED = Set.of(TriggerRun.STARTED, TriggerRun.ALREADY_EXISTED,
+            TriggerRun.RETRIED);
 
     @Inject
     TriggerOutcomes outcomes;
@@ -51,14 +55,12 @@ public class UpstreamReruns {
         }
         Optional<TriggerCondition> satisfied = TriggerCondition.of(rule.name(), key, upstreamId, sessionTime)
                 .filter(condition -> isNewer(event, condition));
-        Optional<TriggerRun> fired = TriggerRun.forKey(rule.name(), key).filter(run -> FIRED.contains(run.state));
+        Optional<TriggerRun> fired = TriggerRun.forKey(rule.name(), key).filter(run -> STARTED.contains(run.state)
+                || action == UpstreamRerun.RERUN && TriggerRun.STARTING.equals(run.state));
         if (satisfied.isEmpty() || fired.isEmpty()) {
             return;
         }
         TriggerRun run = fired.get();
-        if (action == UpstreamRerun.NOTIFY && !ranBefore(run, event)) {
-            return; // the downstream has not started yet, or started after the new upstream data was there
-        }
         TriggerRerun rerun = rerun(rule, key, upstreamId, event, satisfied.get(), run.downstreamSession);
         Optional<Long> id = TriggerRerun.open(rerun);
         if (id.isEmpty()) {
@@ -77,14 +79,24 @@ public class UpstreamReruns {
         }
     }
 
-    /** A different attempt that finished later: an older attempt's late event is not a re-run. */
+    /**
+     * A different attempt that finished later (Digdag's times have whole seconds: in the same second, the higher
+     * attempt id): an older attempt's late event is not a re-run.
+     */
     private static boolean isNewer(UpstreamEvent event, TriggerCondition condition) {
-        return condition.attemptId != null && !Objects.equals(condition.attemptId, event.attemptId())
-                && event.finishedAt().isAfter(condition.finishedInstant());
+        if (condition.attemptId == null || Objects.equals(condition.attemptId, event.attemptId())) {
+            return false;
+        }
+        int order = event.finishedAt().compareTo(condition.finishedInstant());
+        return order > 0 || order == 0 && higherId(event.attemptId(), condition.attemptId);
     }
 
-    private static boolean ranBefore(TriggerRun run, UpstreamEvent event) {
-        return run.startedAt != null && run.startedAt.toInstant().isBefore(event.finishedAt());
+    private static boolean higherId(String attemptId, String than) {
+        try {
+            return Long.parseLong(attemptId) > Long.parseLong(than);
+        } catch (NumberFormatException notDigdags) {
+            return false;
+        }
     }
 
     private static TriggerRerun rerun(Rule rule, String key, String upstreamId, UpstreamEvent event,

@@ -64,8 +64,17 @@ public record DigdagCompletion(String server, String project, String workflow, S
      * while it keeps its database, the session UUID tells a rebuilt server's attempt 1 from the old one's.
      */
     public static String eventId(String server, String sessionUuid, String attemptId, String taskId, String state) {
-        return server + "/" + sessionUuid + "/attempts/" + attemptId + (taskId != null ? "/tasks/" + taskId : "") + "/"
-                + state;
+        return attemptKey(server, sessionUuid, attemptId) + (taskId != null ? "/tasks/" + taskId : "") + "/" + state;
+    }
+
+    /** {@code server/sessionUuid/attempts/attemptId}: the attempt, told apart from one of a rebuilt server. */
+    @JsonIgnore
+    public String attemptKey() {
+        return attemptKey(server, sessionUuid, attemptId);
+    }
+
+    private static String attemptKey(String server, String sessionUuid, String attemptId) {
+        return server + "/" + sessionUuid + "/attempts/" + attemptId;
     }
 
     @JsonIgnore

@@ -18,10 +18,11 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"name", "team", "description", "enabled", "mode", "upstreams", "match", "condition",
-        "dependsOnPast", "correlation", "window", "deadline", "action", "notify", "version", "createdBy", "createdAt",
-        "updatedBy", "updatedAt"})
+        "dependsOnPast", "onUpstreamRerun", "correlation", "window", "deadline", "action", "notify", "version",
+        "createdBy", "createdAt", "updatedBy", "updatedAt"})
 public record Rule(String name, String team, String description, Boolean enabled, RuleMode mode,
                    List<Upstream> upstreams, Match match, String condition, Boolean dependsOnPast,
+                   UpstreamRerun onUpstreamRerun,
                    Correlation correlation, String window, Deadline deadline, Action action,
                    @JsonProperty("notify") Notify notification, Long version, String createdBy,
                    OffsetDateTime createdAt, String updatedBy, OffsetDateTime updatedAt) {
@@ -38,6 +39,11 @@ public record Rule(String name, String team, String description, Boolean enabled
         return Boolean.TRUE.equals(dependsOnPast);
     }
 
+    /** What the rule does when an upstream runs again for a session it fired for; {@code ignore} when unset. */
+    public UpstreamRerun upstreamRerun() {
+        return onUpstreamRerun == null ? UpstreamRerun.IGNORE : onUpstreamRerun;
+    }
+
     /** Keys of the upstreams for filtering: {@code server/project/workflow} or {@code event:<type>}. */
     public List<String> upstreamKeys() {
         return upstreams.stream().map(Upstream::key).distinct().toList();
@@ -45,7 +51,7 @@ public record Rule(String name, String team, String description, Boolean enabled
 
     Rule withName(String name) {
         return new Rule(name, team, description, enabled, mode, upstreams, match, condition, dependsOnPast,
-                correlation, window, deadline, action,
+                onUpstreamRerun, correlation, window, deadline, action,
                 notification, version, createdBy, createdAt, updatedBy, updatedAt);
     }
 
@@ -57,27 +63,27 @@ public record Rule(String name, String team, String description, Boolean enabled
 
     Rule withMode(RuleMode mode) {
         return new Rule(name, team, description, enabled, mode, upstreams, match, condition, dependsOnPast,
-                correlation, window, deadline, action,
+                onUpstreamRerun, correlation, window, deadline, action,
                 notification, version, createdBy, createdAt, updatedBy, updatedAt);
     }
 
     Rule withEnabled(boolean enabled) {
         return new Rule(name, team, description, enabled, mode, upstreams, match, condition, dependsOnPast,
-                correlation, window, deadline, action,
+                onUpstreamRerun, correlation, window, deadline, action,
                 notification, version, createdBy, createdAt, updatedBy, updatedAt);
     }
 
     /** The rule as stored and audited: the definition without Baton's bookkeeping. */
     Rule definition() {
         return new Rule(name, team, description, enabled, mode, upstreams, match, condition, dependsOnPast,
-                correlation, window, deadline, action,
+                onUpstreamRerun, correlation, window, deadline, action,
                 notification, null, null, null, null, null);
     }
 
     Rule withMetadata(Long version, String createdBy, OffsetDateTime createdAt, String updatedBy,
                       OffsetDateTime updatedAt) {
         return new Rule(name, team, description, enabled, mode, upstreams, match, condition, dependsOnPast,
-                correlation, window, deadline, action,
+                onUpstreamRerun, correlation, window, deadline, action,
                 notification, version, createdBy, createdAt, updatedBy, updatedAt);
     }
 }

@@ -72,13 +72,19 @@ public class RuleValidator {
         Deadline deadline = deadline(errors, rule.deadline(), correlation.zone());
         Action action = action(errors, rule.action());
         Notify notification = notification(errors, rule.notification());
+        // Re-runs are seen in Digdag's attempts; an external event has no attempt to be newer than another.
+        if (rule.upstreamRerun() != UpstreamRerun.IGNORE && !upstreams.isEmpty()
+                && upstreams.stream().allMatch(upstream -> upstream.digdag() == null)) {
+            errors.add(new FieldError("onUpstreamRerun", "needs a Digdag upstream; external events are not re-run"));
+        }
         if (!errors.isEmpty()) {
             throw ProblemException.invalid(errors);
         }
         Rule normalized = new Rule(rule.name(), rule.team(), rule.description(), rule.enabled() == null || rule.enabled(),
                 rule.mode() == null ? RuleMode.ACTIVE : rule.mode(), upstreams,
                 rule.condition() != null ? null : rule.match() == null ? Match.ALL : rule.match(),
-                rule.condition(), rule.dependsOnPast() != null && rule.dependsOnPast(), correlation, window, deadline,
+                rule.condition(), rule.dependsOnPast() != null && rule.dependsOnPast(), rule.upstreamRerun(),
+                correlation, window, deadline,
                 action, notification, rule.version(), null, null, null, null);
         if (config.verifyAgainstDigdag()) {
             digdagReferences.verify(normalized);

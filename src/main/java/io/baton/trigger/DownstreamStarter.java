@@ -261,7 +261,8 @@ public class DownstreamStarter {
                 .ifPresent(outcomes::notifyAfterCommit);
     }
 
-    private DigdagService.WorkflowTarget downstream(Action action) {
+    /** The rule's downstream workflow in Digdag; a missing server, project or workflow is a permanent failure. */
+    DigdagService.WorkflowTarget downstream(Action action) {
         try {
             return digdag.workflow(action.server(), action.project(), action.workflow());
         } catch (ProblemException missing) {
@@ -286,8 +287,7 @@ public class DownstreamStarter {
         DigdagClient client = target.client();
         Workflow workflow = target.workflow();
         OffsetDateTime session = SessionTimes.parse(run.downstreamSession);
-        Map<String, Object> params = action.params() == null ? Map.of()
-                : mapper.convertValue(action.resolveParams(placeholderValues(rule, run, session)), PARAMS);
+        Map<String, Object> params = params(rule, run.correlationKey, session);
         StartResult result = client.start(StartRequest.of(workflow.id(), session, params));
         Attempt attempt = result.attempt();
         run.state = TriggerRun.STARTED;
@@ -305,9 +305,26 @@ public class DownstreamStarter {
         return attempt;
     }
 
-    private Map<String, String> placeholderValues(Rule rule, TriggerRun run, OffsetDateTime downstream) {
+    /**
+     * Starts a new attempt of the rule's downstream session under {@code retryName}, re-running the whole workflow
+     * with the action's parameters (a cascade rerun). A repeated call with the same name meets Digdag's conflict and
+     * returns the attempt the first one started ({@code created=false}).
+     */
+    StartResult startRerun(Rule rule, DigdagService.WorkflowTarget target, String correlationKey,
+                           OffsetDateTime session, String retryName) {
+        return target.client().start(new StartRequest(target.workflow().id(), session,
+                params(rule, correlationKey, session), retryName, null));
+    }
+
+    private Map<String, Object> params(Rule rule, String correlationKey, OffsetDateTime session) {
+        Action action = rule.action();
+        return action.params() == null ? Map.of()
+                : mapper.convertValue(action.resolveParams(placeholderValues(rule, correlationKey, session)), PARAMS);
+    }
+
+    private Map<String, String> placeholderValues(Rule rule, String correlationKey, OffsetDateTime downstream) {
         List<TriggerCondition> conditions = QuarkusTransaction.requiringNew()
-                .call(() -> TriggerCondition.of(rule.name(), run.correlationKey));
+                .call(() -> TriggerCondition.of(rule.name(), correlationKey));
         OffsetDateTime upstream = conditions.isEmpty() ? downstream
                 : SessionTimes.parse(conditions.get(conditions.size() - 1).sessionTime);
         return Map.of(
@@ -332,7 +349,8 @@ public class DownstreamStarter {
         return outcomes.record(rule, run, sessionTime);
     }
 
-    private Duration backoff(int tries) {
+    /** How long a start waits after its {@code tries}-th transient failure. */
+    Duration backoff(int tries) {
         Duration delay = config.backoff().multipliedBy(1L << Math.min(tries - 1, 20));
         return delay.compareTo(config.maxBackoff()) > 0 ? config.maxBackoff() : delay;
     }

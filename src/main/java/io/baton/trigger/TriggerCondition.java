@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
 
 /** An upstream of a rule, satisfied for a correlation key by one upstream session. */
 @Entity
@@ -53,6 +54,12 @@ public class TriggerCondition extends RuleKeyRow {
                 .setParameter("attempt", event.attemptId())
                 .setParameter("finished", OffsetDateTime.ofInstant(event.finishedAt(), ZoneOffset.UTC))
                 .executeUpdate() == 1;
+    }
+
+    /** The condition an upstream session satisfied, if it did. */
+    static Optional<TriggerCondition> of(String rule, String key, String upstreamId, OffsetDateTime sessionTime) {
+        return find("ruleName = ?1 and correlationKey = ?2 and upstreamId = ?3 and upstreamSession = ?4", rule, key,
+                upstreamId, sessionTime.toInstant().toString()).firstResultOptional();
     }
 
     static List<TriggerCondition> of(String rule, String key) {

@@ -62,6 +62,13 @@ public interface TriggerConfig {
     @WithDefault("1m")
     Duration pastSessionRecheck();
 
+    /**
+     * How often a cascade rerun that waits (its downstream session still running, or the rule's own run not started
+     * yet) asks again.
+     */
+    @WithDefault("30s")
+    Duration rerunRecheck();
+
     /** How often missed deadlines are looked for. */
     @WithDefault("30s")
     Duration deadlineCheckInterval();
@@ -86,7 +93,7 @@ public interface TriggerConfig {
 
     Slack slack();
 
-    /** Message templates with {name} variables (not ${...}, which configuration would expand): {rule}, {team}, {session}, {missing}, {deadline}, {attempt_url}, {error}. */
+    /** Message templates with {name} variables (not ${...}, which configuration would expand): {rule}, {team}, {session}, {missing}, {deadline}, {attempt_url}, {error}; for stale, {message}, {downstream}, {date}, {upstream}. */
     interface Slack {
         @WithDefault(":alarm_clock: Rule *{rule}* (team {team}) missed its deadline {deadline} for session {session}; still waiting for: {missing}")
         String deadlineMissedTemplate();
@@ -96,6 +103,10 @@ public interface TriggerConfig {
 
         @WithDefault(":x: Rule *{rule}* could not start its downstream for session {session}: {error}")
         String failedTemplate();
+
+        /** A downstream session that ran on data an upstream has since re-run ({@code onUpstreamRerun: notify}). */
+        @WithDefault(":warning: {message} (rule *{rule}*, team {team}): {attempt_url}")
+        String staleTemplate();
 
         @WithDefault("5s")
         Duration timeout();

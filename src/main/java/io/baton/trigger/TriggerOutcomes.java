@@ -26,6 +26,8 @@ public class TriggerOutcomes {
     public static final String DEADLINE_MISSED = "io.baton.rule.deadline-missed";
     public static final String TRIGGER_FAILED = "io.baton.rule.trigger-failed";
     public static final String EVALUATION_FAILED = "io.baton.rule.evaluation-failed";
+    public static final String STALE = TRIGGER_TYPE_PREFIX + "stale";
+    public static final String RERUN_PREFIX = TRIGGER_TYPE_PREFIX + "rerun-";
 
     @Inject
     EventOutbox outbox;
@@ -62,6 +64,16 @@ public class TriggerOutcomes {
                                        String eventId, String error) {
     }
 
+    /**
+     * Data of {@code io.baton.trigger.stale} and {@code io.baton.trigger.rerun-*}: the rule's downstream session, the
+     * upstream that ran again (its new and its previous attempt) and, for a rerun, the new downstream attempt.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record RerunData(String rule, String team, String correlationKey, String server, String project,
+                            String workflow, String sessionTime, String outcome, String upstream,
+                            String upstreamSubject, String upstreamAttemptId, String previousAttemptId,
+                            OffsetDateTime upstreamFinishedAt, String attemptId, String attemptUrl, String message) {
+    }
 
     /** @param sessionTime the downstream session as Digdag wrote it, or the ledger's when Digdag was not reached */
     Outcome record(Rule rule, TriggerRun run, String sessionTime) {
@@ -99,6 +111,51 @@ public class TriggerOutcomes {
         variables.put("deadline", deadline);
         variables.put("missing", String.join(", ", evaluation.missing()));
         return new Outcome(webhook(rule), config.slack().deadlineMissedTemplate(), variables);
+    }
+
+    /**
+     * Announces that the run's downstream session ran on data an upstream has since re-run: the stale event now, and
+     * Slack after commit.
+     *
+     * @param upstreamWorkflow {@code project/workflow} of the upstream that ran again
+     */
+    Outcome stale(Rule rule, TriggerRun run, TriggerRerun rerun, String upstreamWorkflow) {
+        String downstream = rule.action().project() + "/" + rule.action().workflow();
+        String date = OffsetDateTime.parse(run.downstreamSession).toLocalDate().toString();
+        String message = downstream + " for " + date + " ran on data that " + upstreamWorkflow + " has since re-run";
+        RerunData data = rerunData(rule, rerun, "stale", run.attemptId, run.attemptUrl, message);
+        outbox.append(new BatonEvent("stale/" + rule.name() + "/" + run.downstreamSession + "/"
+                + rerun.upstreamAttempt, STALE, events.source(), rule.name(), now(), events.triggersTopic(), rule.name(),
+                data));
+        Map<String, String> variables = variables(rule, rule.name(), run.downstreamSession);
+        variables.put("message", message);
+        variables.put("downstream", downstream);
+        variables.put("date", date);
+        variables.put("upstream", upstreamWorkflow);
+        variables.put("attempt_url", run.attemptUrl == null ? "" : run.attemptUrl);
+        return new Outcome(webhook(rule), config.slack().staleTemplate(), variables);
+    }
+
+    /** Announces what a cascade rerun did ({@code rerun-started}, {@code -skipped}, {@code -failed}); a failure alerts. */
+    void rerun(Rule rule, TriggerRerun rerun) {
+        RerunData data = rerunData(rule, rerun, rerun.state, rerun.attemptId, rerun.attemptUrl, rerun.detail);
+        String id = "rerun/" + rerun.ruleName + "/" + rerun.downstreamSession + "/" + rerun.upstreamAttempt + "/"
+                + rerun.state;
+        outbox.append(new BatonEvent(id, RERUN_PREFIX + rerun.state, events.source(), rerun.ruleName, now(),
+                events.triggersTopic(), rerun.ruleName, data));
+        if (TriggerRerun.FAILED.equals(rerun.state)) {
+            outbox.append(new BatonEvent("alert/" + id, TRIGGER_FAILED, events.source(), rerun.ruleName, now(),
+                    events.alertsTopic(), rerun.ruleName, data));
+        }
+    }
+
+    private static RerunData rerunData(Rule rule, TriggerRerun rerun, String outcome, String attemptId,
+                                       String attemptUrl, String message) {
+        return new RerunData(rerun.ruleName, rule == null ? null : rule.team(), rerun.correlationKey,
+                rule == null ? null : rule.action().server(), rule == null ? null : rule.action().project(),
+                rule == null ? null : rule.action().workflow(), rerun.downstreamSession, outcome, rerun.upstreamId,
+                rerun.upstreamSubject, rerun.upstreamAttemptId, rerun.previousAttemptId, rerun.upstreamFinishedAt,
+                attemptId, attemptUrl, message);
     }
 
     /** Alerts that a rule could not evaluate an event (the other rules did). */

@@ -47,6 +47,9 @@ public class TriggerService {
     DownstreamStarter starter;
 
     @Inject
+    UpstreamReruns reruns;
+
+    @Inject
     TriggerConfig config;
 
     @Inject
@@ -138,6 +141,7 @@ public class TriggerService {
         String key = rule.correlation().key(sessionTime);
         TriggerCondition.lock(rule.name(), key);
         if (!TriggerCondition.record(rule.name(), key, upstreamId, event, sessionTime)) {
+            reruns.onRepeat(rule, key, upstreamId, event, sessionTime);
             return Optional.empty();
         }
         Evaluation evaluation = Evaluation.of(rule, key, TriggerCondition.of(rule.name(), key), expressions);

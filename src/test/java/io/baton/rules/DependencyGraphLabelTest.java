@@ -13,7 +13,7 @@ class DependencyGraphLabelTest {
 
     private static Rule rule(String name, String condition, Upstream... upstreams) {
         return new Rule(name, "bi", null, true, RuleMode.ACTIVE, List.of(upstreams), condition == null ? Match.ALL : null, condition,
-                false, Correlation.DEFAULT, Rule.DEFAULT_WINDOW, null,
+                false, UpstreamRerun.IGNORE, Correlation.DEFAULT, Rule.DEFAULT_WINDOW, null,
                 new Action("main", "bi", "report", null, IfFailed.NONE), null, null, null, null, null, null);
     }
 

@@ -69,6 +69,22 @@ class RuleValidationTest {
     }
 
     @Test
+    void onUpstreamRerunIsOneOfThreeAndNeedsADigdagUpstream() {
+        Map<String, Object> rule = rule();
+        rule.put("onUpstreamRerun", "sometimes");
+        rejected(rule).body("errors[0].field", equalTo("onUpstreamRerun"))
+                .body("errors[0].message", allOf(containsString("'sometimes' is not one of"),
+                        containsString("ignore"), containsString("notify"), containsString("rerun")));
+        rule.put("onUpstreamRerun", "rerun");
+        rule.put("upstreams", List.of(Map.of("event", Map.of("type", "com.example.loaded"))));
+        rejected(rule).body("errors.field", equalTo(List.of("onUpstreamRerun")))
+                .body("errors[0].message", containsString("needs a Digdag upstream"));
+        rule.put("onUpstreamRerun", "notify");
+        rule.put("upstreams", List.of(RuleBodies.digdag("game", "etl", null)));
+        as(WRITER).body(rule).post("/api/v1/rules").then().statusCode(201).body("onUpstreamRerun", equalTo("notify"));
+    }
+
+    @Test
     void unknownServers() {
         Map<String, Object> rule = rule();
         firstDigdag(rule).put("server", "nowhere");

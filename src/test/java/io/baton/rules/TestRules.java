@@ -20,7 +20,7 @@ public final class TestRules {
         List<Upstream> upstreams = Arrays.stream(from)
                 .map(f -> new Upstream(f, new DigdagCondition("main", f, "etl", null, Outcome.SUCCESS), null, null))
                 .toList();
-        return new Rule(name, "team", null, true, null, upstreams, match, condition, null, correlation, window, null,
+        return new Rule(name, "team", null, true, null, upstreams, match, condition, null, null, correlation, window, null,
                 new Action("main", to, "etl", null, null), null, null, null, null, null, null);
     }
 }

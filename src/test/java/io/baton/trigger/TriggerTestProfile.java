@@ -4,7 +4,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 
 import java.util.Map;
 
-/** A Slack webhook that points at a local stub, and deadlines and held-back runs checked every second. */
+/** A Slack webhook that points at a local stub, and deadlines held-back runs and waiting reruns checked every second. */
 public class TriggerTestProfile implements QuarkusTestProfile {
 
     @Override
@@ -13,6 +13,7 @@ public class TriggerTestProfile implements QuarkusTestProfile {
                 "baton.rules.slack-webhooks.bi-alerts", SlackStub.get().url(),
                 "baton.trigger.deadline-check-interval", "1s",
                 "baton.trigger.backoff", "200ms",
-                "baton.trigger.past-session-recheck", "1s");
+                "baton.trigger.past-session-recheck", "1s",
+                "baton.trigger.rerun-recheck", "1s");
     }
 }

@@ -177,7 +177,7 @@ public class DigdagService {
     }
 
     /** Digdag cannot look a session up by time: its workflow's session pages are read newest first. */
-    private Optional<Session> findSession(WorkflowTarget target, OffsetDateTime sessionTime) {
+    public Optional<Session> findSession(WorkflowTarget target, OffsetDateTime sessionTime) {
         return readSessions(target, session -> session.sessionTime().isEqual(sessionTime)).stream()
                 .filter(session -> session.sessionTime().isEqual(sessionTime)).findFirst();
     }

@@ -267,7 +267,7 @@ class BenchmarkTest extends BenchBase {
                 | Events | Count | Published in | Consumed, matched and committed in | Rate |
                 |---|---|---|---|---|
                 """ + unmatched.tableRow("match no rule (index look-up only)")
-                        + matching.tableRow("satisfy one condition of a plain rule each (a PostgreSQL transaction each)")
+                        + matching.tableRow("satisfy one condition of a plain rule each (PostgreSQL writes, one transaction per batch)")
                         + withExpressions.tableRow("satisfy one filtered upstream of an expression rule each (filter, "
                         + "transaction, condition)")
                         + format("%nThe CEL work alone that row 3 adds to each event — the event's data turned into CEL "

@@ -5,8 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.baton.digdag.client.SessionTimes;
 import io.baton.events.DigdagCompletion;
 import io.baton.events.EventsConfig;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import io.smallrye.reactive.messaging.ce.IncomingCloudEventMetadata;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -18,15 +23,22 @@ import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
  * Consumes completion events (and external CloudEvents) from Kafka in a consumer group, so replicas share the
- * partitions. An event is acknowledged only after the engine committed what it caused; a transient failure (PostgreSQL
- * down) retries the same event until it succeeds, so none is skipped. An event that cannot be processed at all
- * (unreadable, or failing for a reason no retry changes) is sent to the dead-letter topic with the reason, by the
- * connector's {@code dead-letter-queue} failure strategy, and the partition moves on.
+ * partitions. Records come in batches (what one poll returns, up to {@code max.poll.records}), handled in their order
+ * with one database transaction ({@link TriggerService#onEvents}). A batch is acknowledged only after the engine
+ * committed what it caused; a transient failure (PostgreSQL down) retries the same batch until it succeeds, so none is
+ * skipped. An event that cannot be processed at all (unreadable, or failing for a reason no retry changes) is sent to
+ * the dead-letter topic with the reason, by the connector's {@code dead-letter-queue} failure strategy, and the
+ * others of its batch go on.
  */
 @ApplicationScoped
 public class EventConsumer {
@@ -42,30 +54,55 @@ public class EventConsumer {
     @Inject
     EventsConfig events;
 
-    @Incoming("trigger-events")
-    @Blocking
-    public CompletionStage<Void> consume(Message<String> message) {
-        try {
-            parse(message).ifPresent(this::handleUntilDone);
-        } catch (RuntimeException e) {
-            LOG.errorf(e, "an event cannot be processed; it goes to the dead-letter topic %s", events.deadLetterTopic());
-            return message.nack(e);
-        }
-        return message.ack();
+    @Inject
+    MeterRegistry registry;
+
+    private DistributionSummary batchSizes;
+
+    @PostConstruct
+    void metrics() {
+        batchSizes = registry.summary("baton.trigger.batch.size");
     }
 
-    private void handleUntilDone(UpstreamEvent event) {
+    @Incoming("trigger-events")
+    @Blocking
+    public CompletionStage<Void> consume(KafkaRecordBatch<String, String> batch) {
+        batchSizes.record(batch.getRecords().size());
+        List<CompletableFuture<Void>> deadLettered = new ArrayList<>();
+        List<UpstreamEvent> parsed = new ArrayList<>();
+        Map<UpstreamEvent, KafkaRecord<String, String>> records = new IdentityHashMap<>();
+        for (KafkaRecord<String, String> record : batch.getRecords()) {
+            try {
+                parse(record).ifPresent(event -> {
+                    parsed.add(event);
+                    records.put(event, record);
+                });
+            } catch (RuntimeException e) {
+                deadLettered.add(deadLetter(record, e));
+            }
+        }
+        handleUntilDone(parsed).forEach((event, failure) -> deadLettered.add(deadLetter(records.get(event),
+                new IllegalStateException("event " + event.id() + " of type " + event.type()
+                        + " cannot be processed: " + failure, failure))));
+        return CompletableFuture.allOf(deadLettered.toArray(CompletableFuture[]::new)).thenCompose(sent -> batch.ack());
+    }
+
+    private CompletableFuture<Void> deadLetter(KafkaRecord<String, String> record, RuntimeException reason) {
+        LOG.errorf(reason, "an event cannot be processed; it goes to the dead-letter topic %s", events.deadLetterTopic());
+        return record.nack(reason).toCompletableFuture();
+    }
+
+    private Map<UpstreamEvent, RuntimeException> handleUntilDone(List<UpstreamEvent> batch) {
         long delay = 100;
         while (true) {
             try {
-                triggers.onEvent(event);
-                return;
+                return triggers.onEvents(batch);
             } catch (RuntimeException e) {
                 if (!TransientFailures.isTransient(e)) {
-                    throw new IllegalStateException("event " + event.id() + " of type " + event.type()
-                            + " cannot be processed: " + e, e);
+                    throw e;
                 }
-                LOG.warnf("event %s could not be processed, retrying in %d ms: %s", event.id(), delay, e.getMessage());
+                LOG.warnf("a batch of %d events could not be processed, retrying in %d ms: %s", batch.size(), delay,
+                        e.getMessage());
                 try {
                     Thread.sleep(delay);
                 } catch (InterruptedException interrupted) {

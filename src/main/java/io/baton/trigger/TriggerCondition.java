@@ -5,12 +5,24 @@ import io.quarkus.hibernate.orm.panache.Panache;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Table;
+import org.hibernate.Session;
+import org.hibernate.jdbc.ReturningWork;
 
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /** An upstream of a rule, satisfied for a correlation key by one upstream session. */
 @Entity
@@ -38,22 +50,38 @@ public class TriggerCondition extends RuleKeyRow {
     @Column(name = "satisfied_at", insertable = false, updatable = false)
     public OffsetDateTime satisfiedAt;
 
-    /** Records the condition unless that upstream session is already recorded; true when it was new. */
-    static boolean record(String rule, String key, String upstreamId, UpstreamEvent event, OffsetDateTime sessionTime) {
-        return Panache.getEntityManager().createNativeQuery(
-                        "INSERT INTO trigger_condition (rule_name, correlation_key, upstream_id, upstream_session, "
-                                + "session_time, event_id, attempt_id, finished_at) "
-                                + "VALUES (:rule, :key, :upstream, :session, :sessionTime, :event, :attempt, :finished) "
-                                + "ON CONFLICT DO NOTHING")
-                .setParameter("rule", rule)
-                .setParameter("key", key)
-                .setParameter("upstream", upstreamId)
-                .setParameter("session", sessionTime.toInstant().toString())
-                .setParameter("sessionTime", SessionTimes.format(sessionTime))
-                .setParameter("event", event.id())
-                .setParameter("attempt", event.attemptId())
-                .setParameter("finished", OffsetDateTime.ofInstant(event.finishedAt(), ZoneOffset.UTC))
-                .executeUpdate() == 1;
+    /**
+     * Records the conditions whose upstream session is not recorded yet, with one statement; the rows must have
+     * distinct {@link Satisfaction#conditionKey}s.
+     *
+     * @return the id of each row that was new; the others were there already
+     */
+    static Map<Satisfaction.ConditionKey, Long> recordAll(List<Satisfaction> rows) {
+        return jdbc(connection -> {
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO trigger_condition (rule_name, "
+                    + "correlation_key, upstream_id, upstream_session, session_time, event_id, attempt_id, finished_at) "
+                    + "SELECT r, k, u, s, t, e, a, f::timestamptz FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], "
+                    + "?::text[], ?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS input(r, k, u, s, t, e, a, f, n) "
+                    + "ORDER BY n ON CONFLICT DO NOTHING "
+                    + "RETURNING id, rule_name, correlation_key, upstream_id, upstream_session")) {
+                insert.setArray(1, texts(connection, rows, s -> s.rule().name()));
+                insert.setArray(2, texts(connection, rows, Satisfaction::key));
+                insert.setArray(3, texts(connection, rows, Satisfaction::upstreamId));
+                insert.setArray(4, texts(connection, rows, Satisfaction::upstreamSession));
+                insert.setArray(5, texts(connection, rows, s -> SessionTimes.format(s.sessionTime())));
+                insert.setArray(6, texts(connection, rows, s -> s.event().id()));
+                insert.setArray(7, texts(connection, rows, s -> s.event().attemptId()));
+                insert.setArray(8, texts(connection, rows, s -> s.event().finishedAt().toString()));
+                Map<Satisfaction.ConditionKey, Long> inserted = new HashMap<>();
+                try (ResultSet row = insert.executeQuery()) {
+                    while (row.next()) {
+                        inserted.put(new Satisfaction.ConditionKey(row.getString(2), row.getString(3), row.getString(4),
+                                row.getString(5)), row.getLong(1));
+                    }
+                }
+                return inserted;
+            }
+        });
     }
 
     /** The condition an upstream session satisfied, if it did. */
@@ -68,10 +96,70 @@ public class TriggerCondition extends RuleKeyRow {
 
     /** Serializes every evaluation of one rule and key across threads and replicas, until the transaction ends. */
     static void lock(String rule, String key) {
-        Panache.getEntityManager().createNativeQuery("SELECT pg_advisory_xact_lock(hashtext(:rule), hashtext(:key))")
-                .setParameter("rule", rule)
-                .setParameter("key", key)
-                .getSingleResult();
+        lockAll(List.of(new Satisfaction.RuleKey(rule, key)));
+    }
+
+    /**
+     * Takes the locks of {@link #lock} for all these rules and keys, in the order of the locks' own keys, so that two
+     * transactions that lock overlapping sets (two replicas' batches) wait for each other and never deadlock.
+     */
+    static void lockAll(Collection<Satisfaction.RuleKey> keys) {
+        jdbc(connection -> {
+            try (PreparedStatement lock = connection.prepareStatement("SELECT count(pg_advisory_xact_lock(r, k)) FROM "
+                    + "(SELECT DISTINCT hashtext(r) AS r, hashtext(k) AS k FROM unnest(?::text[], ?::text[]) AS input(r, k) "
+                    + "ORDER BY 1, 2) AS sorted")) {
+                lock.setArray(1, texts(connection, keys, Satisfaction.RuleKey::rule));
+                lock.setArray(2, texts(connection, keys, Satisfaction.RuleKey::key));
+                lock.executeQuery().close();
+                return null;
+            }
+        });
+    }
+
+    /** The conditions recorded for these rules and keys, each key's in the order of {@link #of(String, String)}. */
+    static Map<Satisfaction.RuleKey, List<TriggerCondition>> of(Collection<Satisfaction.RuleKey> keys) {
+        return jdbc(connection -> {
+            try (PreparedStatement select = connection.prepareStatement("SELECT c.id, c.rule_name, c.correlation_key, "
+                    + "c.upstream_id, c.upstream_session, c.session_time, c.event_id, c.attempt_id, c.finished_at, "
+                    + "c.satisfied_at FROM trigger_condition c JOIN unnest(?::text[], ?::text[]) AS input(r, k) "
+                    + "ON c.rule_name = input.r AND c.correlation_key = input.k ORDER BY c.finished_at, c.id")) {
+                select.setArray(1, texts(connection, keys, Satisfaction.RuleKey::rule));
+                select.setArray(2, texts(connection, keys, Satisfaction.RuleKey::key));
+                Map<Satisfaction.RuleKey, List<TriggerCondition>> conditions = new HashMap<>();
+                try (ResultSet row = select.executeQuery()) {
+                    while (row.next()) {
+                        TriggerCondition condition = new TriggerCondition();
+                        condition.id = row.getLong(1);
+                        condition.ruleName = row.getString(2);
+                        condition.correlationKey = row.getString(3);
+                        condition.upstreamId = row.getString(4);
+                        condition.upstreamSession = row.getString(5);
+                        condition.sessionTime = row.getString(6);
+                        condition.eventId = row.getString(7);
+                        condition.attemptId = row.getString(8);
+                        condition.finishedAt = row.getObject(9, OffsetDateTime.class);
+                        condition.satisfiedAt = row.getObject(10, OffsetDateTime.class);
+                        conditions.computeIfAbsent(new Satisfaction.RuleKey(condition.ruleName, condition.correlationKey),
+                                k -> new ArrayList<>()).add(condition);
+                    }
+                }
+                return conditions;
+            }
+        });
+    }
+
+    /** The order in which a key's conditions are read and evaluated. */
+    static final Comparator<TriggerCondition> ORDER = Comparator.comparing(TriggerCondition::finishedInstant)
+            .thenComparing(c -> c.id);
+
+    /** Plain JDBC on the transaction's connection: arrays bind a whole batch to one statement. */
+    private static <T> T jdbc(ReturningWork<T> work) {
+        return Panache.getEntityManager().unwrap(Session.class).doReturningWork(work);
+    }
+
+    private static <T> Array texts(Connection connection, Collection<T> rows, Function<T, String> column)
+            throws SQLException {
+        return connection.createArrayOf("text", rows.stream().map(column).toArray(String[]::new));
     }
 
     Instant finishedInstant() {

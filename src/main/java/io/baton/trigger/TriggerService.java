@@ -20,6 +20,8 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,18 +76,69 @@ public class TriggerService {
     }
 
     /**
-     * Handles one event; safe to call again with the same event (it is recorded once). Each rule sees the event on
-     * its own: a rule whose evaluation fails for a reason no retry changes has that failure recorded
-     * ({@link #recordFailure}) and the other rules go on; a transient failure (PostgreSQL down) fails the whole event
-     * so that it is tried again.
+     * Handles one event, as {@link #onEvents} does; throws what makes it impossible to process at all.
      */
     public void onEvent(UpstreamEvent event) {
-        consumed.increment();
-        if (event.isDigdag() && event.completion().isCopy()) {
-            // A resumed attempt's copy of a task that ran in an earlier attempt: that run was its completion.
-            return;
+        RuntimeException failure = onEvents(List.of(event)).get(event);
+        if (failure != null) {
+            throw failure;
         }
-        List<RuleIndex.Candidate> candidates = index.match(event);
+    }
+
+    /**
+     * Handles a batch of events in their order, with one transaction for all the conditions and ledger rows they
+     * cause; safe to call again with the same events (each is recorded once). When anything in the batch fails for a
+     * reason no retry changes, that transaction is rolled back and the events are handled one by one, so that the
+     * failure stays with its rule ({@link #recordFailure}) or its event. A transient failure (PostgreSQL down) fails
+     * the whole batch, so that it is tried again.
+     *
+     * @return the events (by identity) that cannot be processed at all, with why
+     */
+    public Map<UpstreamEvent, RuntimeException> onEvents(List<UpstreamEvent> events) {
+        Map<UpstreamEvent, RuntimeException> failures = new IdentityHashMap<>();
+        try {
+            handleTogether(events);
+        } catch (RuntimeException e) {
+            if (TransientFailures.isTransient(e)) {
+                throw e;
+            }
+            LOG.warnf("a batch of %d events failed and is handled event by event: %s", events.size(), e);
+            for (UpstreamEvent event : events) {
+                try {
+                    handleAlone(event);
+                } catch (RuntimeException failure) {
+                    if (TransientFailures.isTransient(failure)) {
+                        throw failure;
+                    }
+                    failures.put(event, failure);
+                }
+            }
+        }
+        consumed.increment(events.size());
+        return failures;
+    }
+
+    private void handleTogether(List<UpstreamEvent> events) {
+        List<Satisfaction> satisfactions = new ArrayList<>();
+        int matching = 0;
+        for (UpstreamEvent event : events) {
+            List<RuleIndex.Candidate> candidates = candidates(event);
+            matching += candidates.isEmpty() ? 0 : 1;
+            for (RuleIndex.Candidate candidate : candidates) {
+                if (!predatesRule(candidate.rule(), event)) {
+                    satisfactions.add(Satisfaction.of(candidate.rule(), candidate.upstream().id(), event));
+                }
+            }
+        }
+        List<Long> toStart = satisfactions.isEmpty() ? List.of()
+                : QuarkusTransaction.requiringNew().call(() -> satisfy(satisfactions));
+        matched.increment(matching);
+        toStart.forEach(starter::startSoon);
+    }
+
+    /** Each rule evaluates the event in its own transaction; one failing for good has it recorded, the others go on. */
+    private void handleAlone(UpstreamEvent event) {
+        List<RuleIndex.Candidate> candidates = candidates(event);
         if (candidates.isEmpty()) {
             return;
         }
@@ -93,7 +146,10 @@ public class TriggerService {
         List<Long> toStart = new ArrayList<>();
         for (RuleIndex.Candidate candidate : candidates) {
             try {
-                evaluate(candidate, event).ifPresent(toStart::add);
+                if (!predatesRule(candidate.rule(), event)) {
+                    Satisfaction satisfaction = Satisfaction.of(candidate.rule(), candidate.upstream().id(), event);
+                    toStart.addAll(QuarkusTransaction.requiringNew().call(() -> satisfy(List.of(satisfaction))));
+                }
             } catch (RuntimeException e) {
                 if (TransientFailures.isTransient(e)) {
                     throw e;
@@ -104,13 +160,12 @@ public class TriggerService {
         toStart.forEach(starter::startSoon);
     }
 
-    private Optional<Long> evaluate(RuleIndex.Candidate candidate, UpstreamEvent event) {
-        Rule rule = candidate.rule();
-        if (predatesRule(rule, event)) {
-            return Optional.empty();
+    private List<RuleIndex.Candidate> candidates(UpstreamEvent event) {
+        if (event.isDigdag() && event.completion().isCopy()) {
+            // A resumed attempt's copy of a task that ran in an earlier attempt: that run was its completion.
+            return List.of();
         }
-        OffsetDateTime sessionTime = event.sessionTimeIn(rule.correlation());
-        return QuarkusTransaction.requiringNew().call(() -> satisfy(rule, candidate.upstream().id(), sessionTime, event));
+        return index.match(event);
     }
 
     /** Records, once per rule and event, why the rule could not evaluate it, and raises an alert. */
@@ -137,14 +192,48 @@ public class TriggerService {
                 && event.finishedAt().isBefore(rule.createdAt().toInstant().minus(config.historyGrace()));
     }
 
-    private Optional<Long> satisfy(Rule rule, String upstreamId, OffsetDateTime sessionTime, UpstreamEvent event) {
-        String key = rule.correlation().key(sessionTime);
-        TriggerCondition.lock(rule.name(), key);
-        if (!TriggerCondition.record(rule.name(), key, upstreamId, event, sessionTime)) {
-            reruns.onRepeat(rule, key, upstreamId, event, sessionTime);
-            return Optional.empty();
+    /**
+     * Records the conditions under the locks of all their rules and keys, then evaluates each rule after each new
+     * condition in the order the events came, as if they had come one by one: a rule opens its ledger row at the
+     * event that completes it.
+     *
+     * @return the ids of the runs opened
+     */
+    private List<Long> satisfy(List<Satisfaction> satisfactions) {
+        Map<Satisfaction.ConditionKey, Satisfaction> unique = new LinkedHashMap<>();
+        satisfactions.forEach(s -> unique.putIfAbsent(s.conditionKey(), s));
+        TriggerCondition.lockAll(unique.values().stream().map(Satisfaction::ruleKey).collect(Collectors.toSet()));
+        Map<Satisfaction.ConditionKey, Long> recorded = TriggerCondition.recordAll(List.copyOf(unique.values()));
+        satisfactions.stream()
+                .filter(s -> !(recorded.containsKey(s.conditionKey()) && unique.get(s.conditionKey()) == s))
+                .forEach(s -> reruns.onRepeat(s.rule(), s.key(), s.upstreamId(), s.event(), s.sessionTime()));
+        if (recorded.isEmpty()) {
+            return List.of();
         }
-        Evaluation evaluation = Evaluation.of(rule, key, TriggerCondition.of(rule.name(), key), expressions);
+        Set<Long> newIds = Set.copyOf(recorded.values());
+        Map<Satisfaction.RuleKey, List<TriggerCondition>> stored = TriggerCondition.of(unique.values().stream()
+                .filter(s -> recorded.containsKey(s.conditionKey())).map(Satisfaction::ruleKey)
+                .collect(Collectors.toSet()));
+        Map<Long, TriggerCondition> byId = stored.values().stream().flatMap(List::stream)
+                .collect(Collectors.toMap(c -> c.id, c -> c));
+        Map<Satisfaction.RuleKey, List<TriggerCondition>> known = new HashMap<>();
+        List<Long> opened = new ArrayList<>();
+        for (Satisfaction satisfaction : unique.values()) {
+            Long id = recorded.get(satisfaction.conditionKey());
+            if (id == null) {
+                continue;
+            }
+            List<TriggerCondition> conditions = known.computeIfAbsent(satisfaction.ruleKey(), key -> stored.get(key)
+                    .stream().filter(c -> !newIds.contains(c.id)).collect(Collectors.toCollection(ArrayList::new)));
+            conditions.add(byId.get(id));
+            conditions.sort(TriggerCondition.ORDER);
+            openIfReady(satisfaction.rule(), satisfaction.key(), conditions).ifPresent(opened::add);
+        }
+        return opened;
+    }
+
+    private Optional<Long> openIfReady(Rule rule, String key, List<TriggerCondition> conditions) {
+        Evaluation evaluation = Evaluation.of(rule, key, conditions, expressions);
         if (!evaluation.ready()) {
             return Optional.empty();
         }

@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 import static io.baton.emulator.TaskSpec.task;
 import static io.baton.emulator.WorkflowSpec.sequence;
@@ -136,30 +137,51 @@ abstract class BenchBase {
         }
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
                 .until(() -> startedRuns(project).size() == triggers);
-        // The emulator's clock runs ahead of the system clock by whole days (drain): its instants, back on the
-        // system clock, line up with the timestamps PostgreSQL wrote.
-        Duration ahead = Duration.between(Instant.now(), watched.now()).plusMillis(500).truncatedTo(ChronoUnit.DAYS);
+        return latencies(startedRuns(project), run -> upstreamByRule.get(run.ruleName),
+                run -> "+up-" + run.ruleName.substring(project.length() + 1) + "+work", false, 1);
+    }
+
+    /**
+     * The latency of each run, from the end of the upstream task that fired it to the creation of its downstream
+     * attempt, and the stages of every {@code stageEvery}-th run (each costs a query). With {@code onAttempt} the rule
+     * waits for the upstream attempt, which ends with that task (its last).
+     */
+    Latencies latencies(List<TriggerRun> runs, Function<TriggerRun, String> upstreamAttempt,
+                        Function<TriggerRun, String> upstreamTask, boolean onAttempt, int stageEvery) {
+        Duration ahead = emulatorAhead();
         List<Duration> latencies = new ArrayList<>();
         Map<String, List<Duration>> stages = new java.util.LinkedHashMap<>();
         for (String stage : STAGES) {
             stages.put(stage, new ArrayList<>());
         }
-        for (TriggerRun run : startedRuns(project)) {
-            String upstreamAttempt = upstreamByRule.get(run.ruleName);
-            String upstream = "+up-" + run.ruleName.substring(project.length() + 1) + "+work";
-            Instant ended = watched.taskEndedAt(upstreamAttempt, upstream);
+        for (int r = 0; r < runs.size(); r++) {
+            TriggerRun run = runs.get(r);
+            String attempt = upstreamAttempt.apply(run);
+            String upstream = upstreamTask.apply(run);
+            Instant ended = watched.taskEndedAt(attempt, upstream);
             Instant created = watched.attemptCreatedAt(run.attemptId);
             latencies.add(Duration.between(ended, created));
-            String taskId = watched.tasks(upstreamAttempt).stream().filter(t -> t.fullName().equals(upstream))
-                    .reduce((earlier, later) -> later).orElseThrow().id();
+            if (r % stageEvery != 0) {
+                continue;
+            }
+            String taskId = onAttempt ? null : watched.tasks(attempt).stream()
+                    .filter(t -> t.fullName().equals(upstream)).reduce((earlier, later) -> later).orElseThrow().id();
             Instant[] path = stageTimes(run.ruleName, DigdagCompletion.eventId("main",
-                    watched.attempt(upstreamAttempt).sessionUuid(), upstreamAttempt, taskId, "success"));
+                    watched.attempt(attempt).sessionUuid(), attempt, taskId, "success"));
             Instant[] points = {ended.minus(ahead), path[0], path[1], path[2], created.minus(ahead)};
             for (int s = 0; s < STAGES.length; s++) {
                 stages.get(STAGES[s]).add(Duration.between(points[s], points[s + 1]));
             }
         }
         return Latencies.of(latencies, stages);
+    }
+
+    /**
+     * How far the emulator's clock runs ahead of the system clock, by whole days (drain): its instants, back on the
+     * system clock, line up with the timestamps PostgreSQL wrote.
+     */
+    Duration emulatorAhead() {
+        return Duration.between(Instant.now(), watched.now()).plusMillis(500).truncatedTo(ChronoUnit.DAYS);
     }
 
     /** When the event was committed to the outbox and sent, and when the rule's condition was committed. */
@@ -180,7 +202,7 @@ abstract class BenchBase {
         }
     }
 
-    private static List<TriggerRun> startedRuns(String project) {
+    static List<TriggerRun> startedRuns(String project) {
         return QuarkusTransaction.requiringNew().call(() -> TriggerRun.<TriggerRun>list(
                 "ruleName like ?1 and attemptId is not null", project + "-%"));
     }

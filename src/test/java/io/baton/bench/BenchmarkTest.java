@@ -242,9 +242,9 @@ class BenchmarkTest extends BenchBase {
 
         BenchReport.publish("3-throughput", List.of(
                 new BenchReport.Row("3a. Rule engine, events matching no rule (11,000 rules)",
-                        format("%,.0f events/s", unmatched.perSecond()), "≥ 10,000/s", unmatched.perSecond() >= 10_000),
+                        format("%,.0f events/s", unmatched.perSecond()), "≥ 50,000/s", unmatched.perSecond() >= 50_000),
                 new BenchReport.Row("3b. Rule engine, events satisfying a condition (PostgreSQL write)",
-                        format("%,.0f events/s", matching.perSecond()), "≥ 1,000/s", matching.perSecond() >= 1_000),
+                        format("%,.0f events/s", matching.perSecond()), "≥ 5,000/s", matching.perSecond() >= 5_000),
                 new BenchReport.Row("3c. Rule engine, the same on expression rules (CEL filter and condition)",
                         format("%,.0f events/s", withExpressions.perSecond()), "none set", null),
                 new BenchReport.Row("3d. CEL work per event of 3c, in-process (data to CEL, filter, condition)",
@@ -257,7 +257,8 @@ class BenchmarkTest extends BenchBase {
                 (`data.state == 'success' && data.task.endsWith('+load')`) and two workflows, combined by the
                 `condition` `load && (other || late)`. One event satisfies one upstream without firing the rule.
                 Events are published to Baton's events topic with a plain Kafka producer as CloudEvents in binary
-                mode, as the outbox relay writes them, and consumed by Baton's trigger engine (one consumer,
+                mode, as the outbox relay writes them (built before the clock starts), and consumed by Baton's trigger
+                engine (one consumer, in batches of up to 500 records with one transaction each,
                 `baton.trigger.events.consumed`). The rate is events over the time from the first send to the last
                 event consumed. Rows 2 and 3 differ in the expressions (row 3 evaluates the filter on each event and
                 the condition after each new satisfied upstream) and in how the events spread (10,000 rules × 1
@@ -267,7 +268,7 @@ class BenchmarkTest extends BenchBase {
                 | Events | Count | Published in | Consumed, matched and committed in | Rate |
                 |---|---|---|---|---|
                 """ + unmatched.tableRow("match no rule (index look-up only)")
-                        + matching.tableRow("satisfy one condition of a plain rule each (a PostgreSQL transaction each)")
+                        + matching.tableRow("satisfy one condition of a plain rule each (PostgreSQL writes, one transaction per batch)")
                         + withExpressions.tableRow("satisfy one filtered upstream of an expression rule each (filter, "
                         + "transaction, condition)")
                         + format("%nThe CEL work alone that row 3 adds to each event — the event's data turned into CEL "
@@ -306,12 +307,13 @@ class BenchmarkTest extends BenchBase {
         Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, BatonTestServices.KAFKA,
                 ProducerConfig.ACKS_CONFIG, "1", ProducerConfig.LINGER_MS_CONFIG, 5,
                 ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        // Built before the clock starts: the harness's JSON work is not the engine's.
+        List<ProducerRecord<String, String>> records = IntStream.range(0, count).mapToObj(i -> record(event.apply(i)))
+                .toList();
         long start = System.nanoTime();
         long published;
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer())) {
-            for (int i = 0; i < count; i++) {
-                producer.send(record(event.apply(i)));
-            }
+            records.forEach(producer::send);
             producer.flush();
             published = System.nanoTime() - start;
         }

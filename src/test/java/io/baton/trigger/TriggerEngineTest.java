@@ -626,6 +626,104 @@ class TriggerEngineTest {
         }
     }
 
+    /** Issue 21: a poison event in a batch is handled as alone (dead-lettered); the others of the batch still fire. */
+    @Test
+    void aBatchWithAPoisonEventStillFiresItsSatisfyingEventOnceAndDeadLettersThePoison() {
+        World world = world();
+        Map<String, Object> legitimate = dailyReport(unique("batch-legit"), world);
+        legitimate.put("upstreams", List.of(digdag(world.game(), "+etl+load")));
+        String legit = register(legitimate);
+        Map<String, Object> poison = dailyReport(unique("batch-poison"), world);
+        Map<String, Object> filtered = new HashMap<>(digdag(world.eikaiwa(), "+etl+load"));
+        filtered.put("filter", "data.state == 'success'");
+        poison.put("upstreams", List.of(filtered));
+        String poisoned = register(poison);
+        // A filter stored before validation existed, which no compiler reads: every event it meets fails as a whole.
+        QuarkusTransaction.requiringNew().run(() -> corrupt(poisoned, "'{upstreams,0,filter}', '\"((\"'"));
+        index.rebuild();
+        assertThat(index.rule(poisoned)).isPresent();
+
+        OffsetDateTime session = DAY.plusDays(30);
+        UpstreamEvent bad = loadEvent(world.eikaiwa(), session, "301");
+        UpstreamEvent good = loadEvent(world.game(), session, "302");
+        Map<UpstreamEvent, RuntimeException> failures = triggers.onEvents(List.of(bad, good, good));
+        assertThat(failures).containsOnlyKeys(bad);
+        assertThat(failures.get(bad)).hasMessageContaining("mismatched input");
+        await().atMost(Duration.ofSeconds(20)).until(() -> explain(legit, session.toLocalDate().toString())
+                .path("status").asText().equals("started"));
+        assertThat(runs(legit)).isEqualTo(1);
+
+        // The same through Kafka: an unreadable record, the poison event and the satisfying one twice, sent at once.
+        OffsetDateTime next = session.plusDays(1);
+        UpstreamEvent nextBad = loadEvent(world.eikaiwa(), next, "303");
+        UpstreamEvent nextGood = loadEvent(world.game(), next, "304");
+        String unreadableId = UUID.randomUUID().toString();
+        try (KafkaTestConsumer deadLetters = new KafkaTestConsumer(events.deadLetterTopic());
+             KafkaProducer<String, String> producer = new KafkaProducer<>(
+                     Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, BatonTestServices.KAFKA, ProducerConfig.LINGER_MS_CONFIG, 50),
+                     new StringSerializer(), new StringSerializer())) {
+            producer.send(completionRecord(unreadableId, nextBad, "{not json"));
+            producer.send(completionRecord(nextBad.id(), nextBad, nextBad.data().toString()));
+            producer.send(completionRecord(nextGood.id(), nextGood, nextGood.data().toString()));
+            producer.send(completionRecord(nextGood.id(), nextGood, nextGood.data().toString()));
+            producer.flush();
+            var dead = deadLetters.awaitRecords(rs -> rs.stream().filter(r -> unreadableId.equals(header(r, "ce_id"))
+                    || nextBad.id().equals(header(r, "ce_id"))).count() == 2, Duration.ofSeconds(30));
+            assertThat(dead.stream().filter(r -> nextBad.id().equals(header(r, "ce_id"))).map(r -> header(r,
+                    "dead-letter-reason"))).singleElement().asString().contains("cannot be processed");
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> explain(legit, next.toLocalDate().toString())
+                .path("status").asText().equals("started"));
+        assertThat(runs(legit)).isEqualTo(2);
+        assertThat(attempts(world.bi(), "daily_report")).extracting(Attempt::sessionTime)
+                .containsExactlyInAnyOrder(session, next);
+    }
+
+    /** Issue 21: two consumers (replicas) evaluate overlapping batches at once, in opposite orders. */
+    @Test
+    void overlappingBatchesOnTwoConsumersAtOnceFireEachRuleAndSessionOnceWithoutDeadlock() throws Exception {
+        World world = world();
+        List<String> rules = java.util.stream.IntStream.range(0, 20)
+                .mapToObj(i -> register(dailyReport(unique("overlap-" + i), world))).toList();
+        List<UpstreamEvent> batch = new java.util.ArrayList<>();
+        for (int day = 0; day < 5; day++) {
+            OffsetDateTime session = DAY.plusDays(40 + day);
+            batch.add(loadEvent(world.game(), session, "4" + day + "1"));
+            batch.add(loadEvent(world.eikaiwa(), session, "4" + day + "2"));
+        }
+        List<UpstreamEvent> reversed = new java.util.ArrayList<>(batch);
+        java.util.Collections.reverse(reversed);
+        List<UpstreamEvent> shuffled = new java.util.ArrayList<>(batch);
+        java.util.Collections.shuffle(shuffled, new java.util.Random(21));
+
+        var first = CompletableFuture.supplyAsync(() -> triggers.onEvents(batch));
+        var second = CompletableFuture.supplyAsync(() -> triggers.onEvents(reversed));
+        var third = CompletableFuture.supplyAsync(() -> triggers.onEvents(shuffled));
+        assertThat(first.get()).isEmpty();
+        assertThat(second.get()).isEmpty();
+        assertThat(third.get()).isEmpty();
+
+        for (String rule : rules) {
+            assertThat(runs(rule)).as("runs of " + rule).isEqualTo(5);
+            long conditions = QuarkusTransaction.requiringNew().call(() -> TriggerCondition.count("ruleName", rule));
+            assertThat(conditions).isEqualTo(10);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> attempts(world.bi(), "daily_report").size() == 5);
+    }
+
+    private static long runs(String rule) {
+        return QuarkusTransaction.requiringNew().call(() -> TriggerRun.count("ruleName", rule));
+    }
+
+    /** A completion as the outbox relay writes it: CloudEvents binary mode, keyed by workflow. */
+    private ProducerRecord<String, String> completionRecord(String id, UpstreamEvent event, String value) {
+        ProducerRecord<String, String> record = new ProducerRecord<>(events.topic(), event.completion().workflowKey(), value);
+        record.headers().add("ce_specversion", "1.0".getBytes()).add("ce_id", id.getBytes())
+                .add("ce_type", event.type().getBytes()).add("ce_source", "http://digdag".getBytes())
+                .add("ce_subject", event.subject().getBytes()).add("content-type", "application/json".getBytes());
+        return record;
+    }
+
     private JsonNode read(String json) {
         try {
             return mapper.readTree(json);

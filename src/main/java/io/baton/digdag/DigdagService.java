@@ -106,8 +106,7 @@ public class DigdagService {
                 .reduce((earlier, later) -> later)
                 .orElseThrow(() -> missing("task", "no task '" + fullName + "' in attempt " + attemptId + " of "
                         + target.describe(attempt.sessionTime())));
-        String error = task.error() != null && task.error().hasNonNull("message")
-                ? task.error().get("message").asText() : null;
+        String error = task.errorMessage();
         return new TaskStatus(target.server(), target.project().name(), target.workflow().name(),
                 DigdagCompletion.formatSessionTime(attempt.sessionTime()), fullName, task.state(), task.isDone(),
                 attempt.id(), attempt.index(), attempt.status(), task.startedAt(), task.updatedAt(), error,
@@ -164,7 +163,7 @@ public class DigdagService {
     }
 
     /** Digdag cannot look a session up by time: its workflow's session pages are read newest first. */
-    private Optional<Session> findSession(WorkflowTarget target, OffsetDateTime sessionTime) {
+    public Optional<Session> findSession(WorkflowTarget target, OffsetDateTime sessionTime) {
         return readSessions(target, session -> session.sessionTime().isEqual(sessionTime)).stream()
                 .filter(session -> session.sessionTime().isEqual(sessionTime)).findFirst();
     }

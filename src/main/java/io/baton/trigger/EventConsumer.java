@@ -45,35 +45,13 @@ public class EventConsumer {
     @Blocking
     public CompletionStage<Void> consume(Message<String> message) {
         try {
-            parse(message).ifPresent(this::handleUntilDone);
+            parse(message).ifPresent(event -> TransientFailures.retryUntilDone("event " + event.id() + " of type "
+                    + event.type(), () -> triggers.onEvent(event)));
         } catch (RuntimeException e) {
             LOG.errorf(e, "an event cannot be processed; it goes to the dead-letter topic %s", events.deadLetterTopic());
             return message.nack(e);
         }
         return message.ack();
-    }
-
-    private void handleUntilDone(UpstreamEvent event) {
-        long delay = 100;
-        while (true) {
-            try {
-                triggers.onEvent(event);
-                return;
-            } catch (RuntimeException e) {
-                if (!TransientFailures.isTransient(e)) {
-                    throw new IllegalStateException("event " + event.id() + " of type " + event.type()
-                            + " cannot be processed: " + e, e);
-                }
-                LOG.warnf("event %s could not be processed, retrying in %d ms: %s", event.id(), delay, e.getMessage());
-                try {
-                    Thread.sleep(delay);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-                delay = Math.min(delay * 2, 10_000);
-            }
-        }
     }
 
     /** Reads a CloudEvent (binary or structured); a record that is not one is not meant for Baton and is skipped. */

@@ -32,7 +32,8 @@ class SubscriptionsCommand {
             row.put("team", subscription.path("team").asText());
             row.put("enabled", subscription.path("enabled").asBoolean());
             row.put("matches", subscription.path("server").asText() + "/" + subscription.path("project").asText()
-                    + "/" + subscription.path("workflow").asText("*") + " " + subscription.path("task").asText(""));
+                    + "/" + subscription.path("workflow").asText("*")
+                    + (subscription.has("task") ? " " + subscription.path("task").asText() : ""));
             row.put("states", String.join(",", cli.mapper.convertValue(subscription.path("states"), String[].class)));
             row.put("to", subscription.has("slack") ? "slack:" + subscription.path("slack").asText()
                     : "webhook:" + subscription.path("webhook").asText());

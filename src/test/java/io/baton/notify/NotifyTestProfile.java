@@ -28,7 +28,7 @@ public class NotifyTestProfile implements QuarkusTestProfile {
                 Map.entry("baton.rules.slack-webhooks." + SLA_HOOK, slack.url(SLA_HOOK)),
                 Map.entry("baton.notify.webhooks." + OPS_WEBHOOK, slack.url(OPS_WEBHOOK)),
                 Map.entry("baton.notify.send-interval", "200ms"),
-                Map.entry("baton.notify.group-delay", "2s"),
+                Map.entry("baton.notify.group-delay", "5s"),
                 Map.entry("baton.notify.burst-threshold", "10"),
                 Map.entry("baton.notify.backoff", "500ms"),
                 Map.entry("baton.notify.max-backoff", "3s"),

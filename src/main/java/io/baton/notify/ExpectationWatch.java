@@ -96,12 +96,9 @@ public class ExpectationWatch {
         }
     }
 
+    /** The last 100 sessions planned, newest first. */
     public List<ExpectedSession> sessions(String expectation) {
-        return QuarkusTransaction.requiringNew().call(() -> em().createNativeQuery("SELECT session_time, run_time, "
-                        + "due_at, state, attempt_id, updated_at FROM expectation_session WHERE expectation_name = :n "
-                        + "ORDER BY run_time DESC LIMIT 100")
-                .setParameter("n", expectation)
-                .getResultList().stream().map(row -> session((Object[]) row)).toList());
+        return read(expectation, "ORDER BY run_time DESC LIMIT 100");
     }
 
     void check(Expectation e) {
@@ -153,9 +150,14 @@ public class ExpectationWatch {
     }
 
     private List<ExpectedSession> open(String expectation) {
+        return read(expectation, "AND state IN ('expected', 'late', 'failed', 'not_started') ORDER BY run_time");
+    }
+
+    /** @param rest the rest of the query after the expectation's name: a constant, never input */
+    private static List<ExpectedSession> read(String expectation, String rest) {
         return QuarkusTransaction.requiringNew().call(() -> em().createNativeQuery("SELECT session_time, run_time, "
                         + "due_at, state, attempt_id, updated_at FROM expectation_session WHERE expectation_name = :n "
-                        + "AND state IN ('expected', 'late', 'failed', 'not_started') ORDER BY run_time")
+                        + rest)
                 .setParameter("n", expectation)
                 .getResultList().stream().map(row -> session((Object[]) row)).toList());
     }

@@ -9,7 +9,6 @@ import io.baton.problem.ProblemException;
 import io.baton.rules.RuleValidator;
 import io.baton.rules.RulesConfig;
 import io.baton.security.Caller;
-import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,6 +25,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Subscriptions and expectations: checked as strictly as rules (one 400 lists every bad field), changed only by an
@@ -77,30 +77,16 @@ public class NotifyService {
     @Transactional
     public Written<Subscription> putSubscription(String name, Subscription body, boolean mustBeNew) {
         Subscription subscription = normalize(name, body);
-        SubscriptionEntity existing = authorize(SUBSCRIPTION, SubscriptionEntity.findById(name), subscription.team(),
-                mustBeNew);
-        SubscriptionEntity entity = existing != null ? existing : new SubscriptionEntity();
-        entity.name = name;
-        entity.team = subscription.team();
-        entity.server = subscription.server();
-        entity.project = subscription.project();
-        entity.workflow = subscription.workflow();
-        entity.enabled = subscription.enabled();
-        entity.definition = json(subscription);
-        stamp(entity.createdAt, time -> entity.createdAt = time, time -> entity.updatedAt = time);
-        entity.persist();
-        audit.record(SUBSCRIPTION, name, null, existing == null ? "create" : "replace");
+        SubscriptionEntity existing = SubscriptionEntity.findById(name);
+        SubscriptionEntity entity = write(SUBSCRIPTION, existing, SubscriptionEntity::new,
+                mustBeNew, subscription.name(), subscription.team(), subscription.server(), subscription.project(),
+                subscription.workflow(), subscription.enabled(), e -> e.definition = json(subscription));
         return new Written<>(existing == null, subscription(entity));
     }
 
     @Transactional
     public void deleteSubscription(String name) {
-        SubscriptionEntity entity = authorize(SUBSCRIPTION, SubscriptionEntity.findById(name), null, false);
-        if (entity == null) {
-            throw ProblemException.notFound("no subscription '" + name + "'");
-        }
-        entity.delete();
-        audit.record(SUBSCRIPTION, name, null, "delete");
+        delete(SUBSCRIPTION, name, SubscriptionEntity.findById(name));
     }
 
     /** Enabled subscriptions that want this state of the workflow, or of the task (null: the attempt itself). */
@@ -208,30 +194,18 @@ public class NotifyService {
     @Transactional
     public Written<Expectation> putExpectation(String name, Expectation body, boolean mustBeNew) {
         Expectation e = normalize(name, body);
-        ExpectationEntity existing = authorize(EXPECTATION, ExpectationEntity.findById(name), e.team(), mustBeNew);
-        ExpectationEntity entity = existing != null ? existing : new ExpectationEntity();
-        entity.name = name;
-        entity.team = e.team();
-        entity.server = e.server();
-        entity.project = e.project();
-        entity.workflow = e.workflow();
-        entity.by = e.by();
-        entity.zone = e.zone();
-        entity.enabled = e.enabled();
-        stamp(entity.createdAt, time -> entity.createdAt = time, time -> entity.updatedAt = time);
-        entity.persist();
-        audit.record(EXPECTATION, name, null, existing == null ? "create" : "replace");
+        ExpectationEntity existing = ExpectationEntity.findById(name);
+        ExpectationEntity entity = write(EXPECTATION, existing, ExpectationEntity::new,
+                mustBeNew, e.name(), e.team(), e.server(), e.project(), e.workflow(), e.enabled(), stored -> {
+                    stored.by = e.by();
+                    stored.zone = e.zone();
+                });
         return new Written<>(existing == null, entity.toExpectation());
     }
 
     @Transactional
     public void deleteExpectation(String name) {
-        ExpectationEntity entity = authorize(EXPECTATION, ExpectationEntity.findById(name), null, false);
-        if (entity == null) {
-            throw ProblemException.notFound("no expectation '" + name + "'");
-        }
-        entity.delete();
-        audit.record(EXPECTATION, name, null, "delete");
+        delete(EXPECTATION, name, ExpectationEntity.findById(name));
     }
 
     private Expectation normalize(String name, Expectation e) {
@@ -265,32 +239,45 @@ public class NotifyService {
     }
 
     /**
-     * Checks that the caller may change the stored one (its team) and write the new one ({@code newTeam}, null for a
-     * delete); a create that finds the name taken is a 409.
+     * Writes a subscription or expectation after checking that the caller may change the stored one (its team) and
+     * write the new one; a create ({@code mustBeNew}) that finds the name taken is a 409. {@code own} sets the
+     * columns of the kind.
      */
-    private <E extends PanacheEntityBase & Owned> E authorize(String kind, E existing, String newTeam,
-                                                              boolean mustBeNew) {
+    private <E extends OwnedEntity> E write(String kind, E existing, Supplier<E> fresh, boolean mustBeNew,
+                                            String name, String team, String server, String project,
+                                            String workflow, boolean enabled, Consumer<E> own) {
         String action = "change this " + kind;
         if (existing != null) {
-            caller.requireWriterOfAny(List.of(existing.team()), action);
+            caller.requireWriterOfAny(List.of(existing.team), action);
             if (mustBeNew) {
                 throw ProblemException.conflict("a " + kind + " with this name exists", List.of(
                         new FieldError("name", "is taken")));
             }
         }
-        if (newTeam != null) {
-            caller.requireWriterOfAny(List.of(newTeam), action);
-        }
-        return existing;
+        caller.requireWriterOfAny(List.of(team), action);
+        E entity = existing != null ? existing : fresh.get();
+        entity.name = name;
+        entity.team = team;
+        entity.server = server;
+        entity.project = project;
+        entity.workflow = workflow;
+        entity.enabled = enabled;
+        own.accept(entity);
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        entity.createdAt = existing == null ? now : entity.createdAt;
+        entity.updatedAt = now;
+        entity.persist();
+        audit.record(kind, name, null, existing == null ? "create" : "replace");
+        return entity;
     }
 
-    private static void stamp(OffsetDateTime createdAt, Consumer<OffsetDateTime> setCreated,
-                              Consumer<OffsetDateTime> setUpdated) {
-        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-        if (createdAt == null) {
-            setCreated.accept(now);
+    private void delete(String kind, String name, OwnedEntity entity) {
+        if (entity == null) {
+            throw ProblemException.notFound("no " + kind + " '" + name + "'");
         }
-        setUpdated.accept(now);
+        caller.requireWriterOfAny(List.of(entity.team), "change this " + kind);
+        entity.delete();
+        audit.record(kind, name, null, "delete");
     }
 
     private String json(Object value) {

@@ -42,11 +42,10 @@ class SubscriptionsCommand {
         return BatonCli.OK;
     }
 
-    @Command(name = "add", description = "Create a subscription (409 when the name is taken)")
+    @Command(name = "add", description = "Create a subscription (409 when the name is taken) on the Digdag server "
+            + "of --server")
     int add(@Parameters(paramLabel = "NAME") String name,
             @Option(names = "--team", required = true, description = "the owning team") String team,
-            @Option(names = "--server", defaultValue = "main", description = "Digdag server (default: main)")
-            String server,
             @Option(names = "--project", required = true) String project,
             @Option(names = "--workflow", description = "default: every workflow of the project") String workflow,
             @Option(names = "--task", description = "a task's full name, e.g. +etl+load") String task,
@@ -57,7 +56,7 @@ class SubscriptionsCommand {
             @Option(names = "--format", description = "blocks (default) or text") String format,
             @Option(names = "--template", description = "state=template, e.g. error='{project} broke: {error}'")
             Map<String, String> templates) {
-        ObjectNode body = cli.mapper.createObjectNode().put("name", name).put("team", team).put("server", server)
+        ObjectNode body = cli.mapper.createObjectNode().put("name", name).put("team", team).put("server", cli.server)
                 .put("project", project);
         putIfSet(body, "workflow", workflow);
         putIfSet(body, "task", task);

@@ -24,6 +24,9 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -200,16 +203,23 @@ class NotificationsTest {
     @Test
     void expectationsAlertLateThenRecoveredNotStartedAndNothingForADisabledSchedule() {
         emulator.manual();
+        // Schedules every minute; their next run at least 25 s away, so that nothing runs before Baton planned it.
+        await().atMost(Duration.ofSeconds(70)).until(() -> emulator.now().atZone(ZoneOffset.UTC).getSecond() < 35);
         String onTime = scheduledProject("sla-late");
         String stuck = scheduledProject("sla-stuck");
         String disabled = scheduledProject("sla-off");
+        DigdagClient client = clients.client("main");
+        Schedule schedule = schedule(client, onTime);
+        // Due 40 s after the run: "by" is that time of day in Tokyo.
+        String by = schedule.nextRunTime().plusSeconds(40).atZone(ZoneId.of("Asia/Tokyo")).toLocalTime()
+                .format(DateTimeFormatter.ofPattern("HH:mm:ss"));
         for (String project : List.of(onTime, stuck, disabled)) {
             Map<String, Object> body = subscription(project, project, List.of("late", "failed", "not_started",
                     "recovered"));
             body.put("slack", NotifyTestProfile.SLA_HOOK);
             subscribe(body);
             as(TestTokens.writer("game")).body(Map.of("team", "game", "server", "main", "project", project,
-                            "workflow", "etl", "by", "07:00", "zone", "Asia/Tokyo"))
+                            "workflow", "etl", "by", by, "zone", "Asia/Tokyo"))
                     .put("/api/v1/expectations/" + project).then().statusCode(201);
         }
         Map<String, String> planned = new HashMap<>();
@@ -219,20 +229,15 @@ class NotificationsTest {
             assertThat(session.path("state").asText()).isEqualTo("expected");
             planned.put(project, session.path("sessionTime").asText());
         }
-        DigdagClient client = clients.client("main");
-        Schedule schedule = schedule(client, onTime);
         emulator.stallSchedule(stuck, "etl", true);
         client.disableSchedule(schedule(client, disabled).id());
 
-        // To the run time (01:00 Tokyo): the schedule of onTime starts its session, which then keeps running.
-        emulator.advanceClock(Duration.between(emulator.now(), schedule.nextRunTime()).plusMinutes(1));
-        await().atMost(Duration.ofSeconds(10)).until(() -> !attempts(client, onTime).isEmpty());
+        // At the run time the schedule of onTime starts its session, which then keeps running.
+        await().atMost(Duration.ofSeconds(70)).until(() -> !attempts(client, onTime).isEmpty());
         assertThat(attempts(client, stuck)).isEmpty();
-        String due = "07:00 Asia/Tokyo";
-        // Past 07:00 Tokyo: late, not started, and nothing for the disabled schedule.
-        emulator.advanceClock(Duration.ofHours(6));
-
-        await().atMost(Duration.ofSeconds(20)).until(() -> state(onTime, planned).equals("late")
+        String due = "Asia/Tokyo";
+        // Past the due time: late, not started, and nothing for the disabled schedule.
+        await().atMost(Duration.ofSeconds(70)).until(() -> state(onTime, planned).equals("late")
                 && state(stuck, planned).equals("not_started") && state(disabled, planned).equals("not_expected"));
         await().atMost(Duration.ofSeconds(20)).until(() -> messagesAbout(NotifyTestProfile.SLA_HOOK, onTime).size() == 1
                 && messagesAbout(NotifyTestProfile.SLA_HOOK, stuck).size() == 1);
@@ -295,7 +300,7 @@ class NotificationsTest {
 
     private String scheduledProject(String prefix) {
         String project = unique(prefix);
-        emulator.project(project).workflow("etl", "Asia/Tokyo", sequence(task("load")), ScheduleSpec.daily("01:00:00"));
+        emulator.project(project).workflow("etl", "Asia/Tokyo", sequence(task("load")), ScheduleSpec.cron("* * * * *"));
         return project;
     }
 

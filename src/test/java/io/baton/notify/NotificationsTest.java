@@ -47,7 +47,7 @@ import static org.hamcrest.Matchers.hasItem;
 class NotificationsTest {
 
     private static final OffsetDateTime DAY = OffsetDateTime.parse("2026-11-24T00:00:00+09:00");
-    /** How long Slack is down in the outage test; at least PT20S ({@code -Dbaton.test.slack-outage=PT20S}): it must outlast the group delay and the pipeline. */
+    /** How long Slack is down in the outage test: at least PT20S, to outlast the group delay and the pipeline. */
     private static final Duration OUTAGE = Duration.parse(System.getProperty("baton.test.slack-outage", "PT30S"));
 
     @Inject

@@ -55,6 +55,9 @@ public class BatonTestServices implements QuarkusTestResourceLifecycleManager {
         config.put("quarkus.datasource.password", PG_PASSWORD);
         config.put("kafka.bootstrap.servers", KAFKA);
         config.put("mp.messaging.incoming.trigger-events.group.id", "baton-trigger-" + RUN_ID);
+        config.put("mp.messaging.incoming.notify-events.group.id", "baton-notify-" + RUN_ID);
+        // A webhook subscriptions may name in any test; nothing listens on port 9 (the discard port).
+        config.put("baton.notify.webhooks.sink", "http://127.0.0.1:9/sink");
         config.put("baton.events.topic", topic("baton.digdag.events"));
         config.put("baton.events.triggers-topic", topic("baton.triggers"));
         config.put("baton.events.alerts-topic", topic("baton.alerts"));

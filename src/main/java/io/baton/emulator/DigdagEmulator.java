@@ -226,6 +226,14 @@ public final class DigdagEmulator implements AutoCloseable {
         state.manual();
     }
 
+    /**
+     * A fault of Digdag's scheduler: the workflow's schedule stays enabled and points at its next session, but starts
+     * nothing until {@code stall} is false again.
+     */
+    public void stallSchedule(String project, String workflow, boolean stall) {
+        schedules.stall(project, workflow, stall);
+    }
+
     /** Forgets every project, workflow, session and attempt. Ids keep counting up. */
     public void clear() {
         schedules.clear();

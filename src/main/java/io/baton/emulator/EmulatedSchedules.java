@@ -20,9 +20,11 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -41,6 +43,7 @@ final class EmulatedSchedules {
     private long scheduleSeq;
     private final NavigableMap<Long, Sched> byId = new TreeMap<>();
     private final Map<WorkflowKey, Sched> byWorkflow = new HashMap<>();
+    private final Set<WorkflowKey> stalled = new HashSet<>();
 
     EmulatedSchedules(EmulatorState state, EmulatorClock clock) {
         this.state = state;
@@ -73,7 +76,7 @@ final class EmulatedSchedules {
     synchronized void tick() {
         Instant now = clock.instant();
         for (Sched schedule : byId.values()) {
-            while (schedule.disabledAt == null && !runTime(schedule).isAfter(now)) {
+            while (schedule.disabledAt == null && !stalled.contains(schedule.key) && !runTime(schedule).isAfter(now)) {
                 Instant runTime = runTime(schedule);
                 // Missed while disabled: started when enabled, as Digdag does; otherwise on time.
                 start(schedule, runTime.isBefore(schedule.enabledAt) ? now : runTime);
@@ -81,7 +84,21 @@ final class EmulatedSchedules {
         }
     }
 
+    /**
+     * A stuck scheduler (a fault): the workflow's schedule stays enabled and keeps pointing at its next session, but
+     * starts nothing until released.
+     */
+    synchronized void stall(String project, String workflow, boolean stall) {
+        WorkflowKey key = new WorkflowKey(project, workflow);
+        if (stall) {
+            stalled.add(key);
+        } else {
+            stalled.remove(key);
+        }
+    }
+
     synchronized void clear() {
+        stalled.clear();
         byId.clear();
         byWorkflow.clear();
     }

@@ -31,7 +31,8 @@ public class RuleValidator {
     static final Pattern SLUG = Pattern.compile("[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?");
     private static final Pattern HH_MM = Pattern.compile("([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?");
     private static final int MAX_NAME = 255;
-    private static final int MAX_TEXT = 2000;
+    /** Longest task name, description or template. */
+    public static final int MAX_TEXT = 2000;
 
     @Inject
     DigdagConfig digdag;
@@ -223,9 +224,7 @@ public class RuleValidator {
         if (deadline == null) {
             return null;
         }
-        if (deadline.time() == null || !HH_MM.matcher(deadline.time()).matches()) {
-            errors.add(new FieldError("deadline.time", "must be a local time HH:mm (or HH:mm:ss) such as 07:00"));
-        }
+        localTime(errors, "deadline.time", deadline.time());
         String zone = deadline.zone() == null ? defaultZone : deadline.zone();
         zone(errors, "deadline.zone", zone);
         return new Deadline(deadline.time(), zone);
@@ -268,7 +267,15 @@ public class RuleValidator {
         return notify;
     }
 
-    private static boolean slug(List<FieldError> errors, String field, String value) {
+    /** A local time of day, HH:mm or HH:mm:ss. */
+    public static void localTime(List<FieldError> errors, String field, String value) {
+        if (value == null || !HH_MM.matcher(value).matches()) {
+            errors.add(new FieldError(field, "must be a local time HH:mm (or HH:mm:ss) such as 07:00"));
+        }
+    }
+
+    /** A name or team: lower-case letters, digits and inner dashes, at most 63 characters. */
+    public static boolean slug(List<FieldError> errors, String field, String value) {
         if (value == null || !SLUG.matcher(value).matches()) {
             errors.add(new FieldError(field, value == null ? "is required"
                     : "must be 1 to 63 lower-case letters, digits or inner dashes"));
@@ -277,7 +284,8 @@ public class RuleValidator {
         return true;
     }
 
-    private void server(List<FieldError> errors, String field, String server) {
+    /** One of the configured Digdag servers. */
+    public void server(List<FieldError> errors, String field, String server) {
         if (server == null) {
             errors.add(new FieldError(field, "is required"));
         } else if (!digdag.servers().containsKey(server)) {
@@ -287,7 +295,7 @@ public class RuleValidator {
     }
 
     /** A Digdag project or workflow name, or an event type. */
-    private static boolean name(List<FieldError> errors, String field, String value) {
+    public static boolean name(List<FieldError> errors, String field, String value) {
         if (value == null || value.isBlank()) {
             errors.add(new FieldError(field, "is required"));
             return false;
@@ -295,7 +303,8 @@ public class RuleValidator {
         return InputLimits.text(errors, field, value, MAX_NAME);
     }
 
-    private static void zone(List<FieldError> errors, String field, String zone) {
+    /** An IANA time zone. */
+    public static void zone(List<FieldError> errors, String field, String zone) {
         try {
             ZoneId.of(zone);
         } catch (DateTimeException e) {

@@ -93,25 +93,7 @@ public class EventConsumer {
     }
 
     private Map<UpstreamEvent, RuntimeException> handleUntilDone(List<UpstreamEvent> batch) {
-        long delay = 100;
-        while (true) {
-            try {
-                return triggers.onEvents(batch);
-            } catch (RuntimeException e) {
-                if (!TransientFailures.isTransient(e)) {
-                    throw e;
-                }
-                LOG.warnf("a batch of %d events could not be processed, retrying in %d ms: %s", batch.size(), delay,
-                        e.getMessage());
-                try {
-                    Thread.sleep(delay);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-                delay = Math.min(delay * 2, 10_000);
-            }
-        }
+        return TransientFailures.retryUntilDone("a batch of " + batch.size() + " events", () -> triggers.onEvents(batch));
     }
 
     /** Reads a CloudEvent (binary or structured); a record that is not one is not meant for Baton and is skipped. */

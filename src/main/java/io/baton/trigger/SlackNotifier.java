@@ -1,16 +1,11 @@
 package io.baton.trigger;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.baton.notify.WebhookPoster;
 import io.baton.rules.RulesConfig;
-import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,15 +24,10 @@ public class SlackNotifier {
     TriggerConfig config;
 
     @Inject
-    ObjectMapper mapper;
-
-    @Inject
-    MeterRegistry registry;
-
-    private final HttpClient http = HttpClient.newHttpClient();
+    WebhookPoster poster;
 
     /** Replaces {@code {name}} by its value; unknown variables stay as written. */
-    static String render(String template, Map<String, String> variables) {
+    public static String render(String template, Map<String, String> variables) {
         return VARIABLE.matcher(template).replaceAll(m -> Matcher.quoteReplacement(
                 variables.getOrDefault(m.group(1), m.group())));
     }
@@ -49,13 +39,7 @@ public class SlackNotifier {
             return;
         }
         try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(url))
-                    .timeout(config.slack().timeout())
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(mapper.writeValueAsString(Map.of("text", text))))
-                    .build();
-            int status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-            registry.counter("baton.slack.messages", "status", String.valueOf(status)).increment();
+            int status = poster.post(url, Map.of("text", text), config.slack().timeout());
             if (status >= 300) {
                 // The webhook URL is a secret: name it, never print it.
                 LOG.warnf("Slack webhook '%s' answered %d", webhook, status);
@@ -64,7 +48,6 @@ public class SlackNotifier {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            registry.counter("baton.slack.messages", "status", "error").increment();
             LOG.warnf("Slack webhook '%s' could not be reached: %s", webhook, e.getClass().getSimpleName());
         }
     }

@@ -469,7 +469,7 @@ class ServerWatcher {
                 task == null ? attempt.createdAt() : task.startedAt(),
                 task == null ? attempt.finishedAt() : task.updatedAt(),
                 client.baseUrl() + "/attempts/" + attempt.id(),
-                task == null ? null : errorMessage(task), copiedFrom);
+                task == null ? null : task.errorMessage(), copiedFrom);
     }
 
     /**
@@ -498,10 +498,6 @@ class ServerWatcher {
 
     private static String copyKey(Task task) {
         return task.fullName() + "@" + task.updatedAt();
-    }
-
-    private static String errorMessage(Task task) {
-        return task.error() == null || !task.error().hasNonNull("message") ? null : task.error().get("message").asText();
     }
 
     /**

@@ -22,6 +22,8 @@ import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
@@ -52,8 +54,10 @@ public class WatchService {
     @Inject
     WatchConfig config;
 
+    /** The rules' and the subscriptions' interest (the default bean, no interest, when neither exists). */
     @Inject
-    TaskInterest interest;
+    @Any
+    Instance<TaskInterest> interests;
 
     @Inject
     WaitInterest waitInterest;
@@ -114,8 +118,8 @@ public class WatchService {
 
     @PostConstruct
     void init() {
-        TaskInterest rulesOrWaits = (server, project, workflow) -> interest.wantsTasks(server, project, workflow)
-                || waitInterest.wantsTasks(server, project, workflow);
+        TaskInterest rulesOrWaits = (server, project, workflow) -> waitInterest.wantsTasks(server, project, workflow)
+                || interests.stream().anyMatch(interest -> interest.wantsTasks(server, project, workflow));
         for (String name : clients.serverNames()) {
             DigdagClient client = clients.client(name);
             Counter restarts = registry.counter("baton.watch.server.restarts", "server", name);

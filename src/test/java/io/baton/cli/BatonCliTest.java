@@ -240,6 +240,33 @@ class BatonCliTest {
     }
 
     @Test
+    void subscriptionsAddListDelete() {
+        String name = "cli-" + UUID.randomUUID().toString().substring(0, 8);
+        Run refused = baton(TestTokens.writer("game"), "subscriptions", "add", name, "--team", "game", "--project",
+                "game", "--state", "error,sunny", "--slack", "nowhere");
+        assertThat(refused.exit()).isEqualTo(BatonCli.USAGE);
+        assertThat(refused.err()).contains("states[1]", "slack");
+
+        Run added = baton(TestTokens.writer("game"), "subscriptions", "add", name, "--team", "game", "--project",
+                "game", "--workflow", "etl", "--state", "success", "--state", "error", "--webhook", "sink",
+                "--template", "error={project} broke: {error}");
+        assertThat(added.exit()).as(added.err()).isZero();
+        assertThat(added.json().path("templates").path("error").asText()).isEqualTo("{project} broke: {error}");
+        assertThat(baton(TestTokens.writer("game"), "subscriptions", "add", name, "--team", "game", "--project",
+                "game", "--state", "error", "--webhook", "sink").exit()).as("the name is taken").isEqualTo(BatonCli.ERROR);
+
+        Run listed = baton(TestTokens.reader(), "subscriptions", "list", "--team", "game", "-o", "table");
+        assertThat(listed.exit()).isZero();
+        assertThat(listed.out()).startsWith("NAME").containsPattern(name + "\\s+game\\s+true\\s+main/game/etl\\s+"
+                + "error,success\\s+webhook:sink");
+
+        assertThat(baton(TestTokens.writer("bi"), "subscriptions", "delete", name).exit()).isEqualTo(BatonCli.ERROR);
+        Run deleted = baton(TestTokens.writer("game"), "subscriptions", "delete", name);
+        assertThat(deleted.exit()).as(deleted.err()).isZero();
+        assertThat(baton(TestTokens.writer("game"), "subscriptions", "delete", name).exit()).isEqualTo(BatonCli.USAGE);
+    }
+
+    @Test
     void aLocalTokenIsAcceptedForARuleWriteByABatonConfiguredWithThePrintedKey() throws IOException {
         // A Baton home holding the key pair this test's Baton trusts, as if `token` had made it there before.
         Path keys = Files.createDirectories(dir.resolve("home/keys"));

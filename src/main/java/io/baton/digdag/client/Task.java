@@ -52,6 +52,12 @@ public record Task(String id, String fullName, String parentId, JsonNode config,
                 && attempt.createdAt() != null && !updatedAt.isAfter(attempt.createdAt());
     }
 
+    /** Digdag's error message of a failed task; null when it has none. */
+    @JsonIgnore
+    public String errorMessage() {
+        return error == null || !error.hasNonNull("message") ? null : error.get("message").asText();
+    }
+
     @JsonIgnore
     public TaskName name() {
         return TaskName.parse(fullName);

@@ -18,7 +18,7 @@ public record AttemptStatus(String id, int index, String retryAttemptName, Strin
                 attempt.done(), attempt.createdAt(), attempt.finishedAt(), attemptUrl(baseUrl, attempt.id()));
     }
 
-    static String attemptUrl(String baseUrl, String attemptId) {
+    public static String attemptUrl(String baseUrl, String attemptId) {
         return baseUrl + "/attempts/" + attemptId;
     }
 }

@@ -119,8 +119,7 @@ public class DigdagService {
                 .reduce((earlier, later) -> later)
                 .orElseThrow(() -> missing("task", "no task '" + fullName + "' in attempt " + attemptId + " of "
                         + target.describe(attempt.sessionTime())));
-        String error = task.error() != null && task.error().hasNonNull("message")
-                ? task.error().get("message").asText() : null;
+        String error = task.errorMessage();
         return new TaskStatus(target.server(), target.project().name(), target.workflow().name(),
                 SessionTimes.format(attempt.sessionTime()), fullName, task.state(), task.isDone(),
                 attempt.id(), attempt.index(), attempt.status(), task.startedAt(), task.updatedAt(), error,

@@ -1,7 +1,7 @@
 package io.baton.notify;
 
 import io.baton.rules.RulesConfig;
-import io.baton.trigger.SlackNotifier;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -44,7 +44,7 @@ class Messages {
     Object single(Subscription subscription, Target target, Match match) {
         String template = subscription.templates() != null && subscription.templates().containsKey(match.state())
                 ? subscription.templates().get(match.state()) : template(match.state());
-        String text = SlackNotifier.render(template, match.variables());
+        String text = Templates.render(template, match.variables());
         if (!target.slack()) {
             return Map.of("subscription", subscription.name(), "state", match.state(), "text", text,
                     "variables", match.variables());
@@ -79,7 +79,7 @@ class Messages {
         variables.put("subscription", subscription.name());
         variables.put("count", String.valueOf(matches.size()));
         variables.put("lines", String.join("\n", lines));
-        String text = SlackNotifier.render(config.templates().summary(), variables);
+        String text = Templates.render(config.templates().summary(), variables);
         if (!target.slack()) {
             return Map.of("subscription", subscription.name(), "state", "summary", "text", text,
                     "count", matches.size(), "items", matches.stream().limit(config.summaryLines())

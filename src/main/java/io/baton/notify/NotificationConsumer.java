@@ -3,7 +3,7 @@ package io.baton.notify;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.baton.digdag.client.DigdagClients;
 import io.baton.events.DigdagCompletion;
-import io.baton.trigger.TransientFailures;
+import io.baton.persistence.TransientFailures;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.ce.IncomingCloudEventMetadata;

@@ -2,6 +2,7 @@ package io.baton.trigger;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.baton.persistence.TransientFailures;
 import io.baton.digdag.client.Attempt;
 import io.baton.digdag.client.DigdagClient;
 import io.baton.digdag.client.DigdagException;

@@ -2,6 +2,7 @@ package io.baton.trigger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.baton.persistence.TransientFailures;
 import io.baton.digdag.client.SessionTimes;
 import io.baton.events.DigdagCompletion;
 import io.baton.events.EventsConfig;

@@ -1,5 +1,6 @@
 package io.baton.trigger;
 
+import io.baton.persistence.TransientFailures;
 import io.baton.digdag.client.DigdagException;
 import io.baton.digdag.rest.DigdagService;
 import io.baton.digdag.client.DigdagUnavailableException;

@@ -7,15 +7,12 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** Posts messages to Slack incoming webhooks, named in rules and configured (as secrets) in {@code baton.rules.slack-webhooks}. */
 @ApplicationScoped
 public class SlackNotifier {
 
     private static final Logger LOG = Logger.getLogger(SlackNotifier.class);
-    private static final Pattern VARIABLE = Pattern.compile("\\{([a-z_]+)}");
 
     @Inject
     RulesConfig rulesConfig;
@@ -25,12 +22,6 @@ public class SlackNotifier {
 
     @Inject
     WebhookPoster poster;
-
-    /** Replaces {@code {name}} by its value; unknown variables stay as written. */
-    public static String render(String template, Map<String, String> variables) {
-        return VARIABLE.matcher(template).replaceAll(m -> Matcher.quoteReplacement(
-                variables.getOrDefault(m.group(1), m.group())));
-    }
 
     void send(String webhook, String text) {
         String url = rulesConfig.slackWebhooks().get(webhook);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.baton.events.BatonEvent;
 import io.baton.events.EventOutbox;
 import io.baton.events.EventsConfig;
+import io.baton.notify.Templates;
 import io.baton.rules.Rule;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -170,7 +171,7 @@ public class TriggerOutcomes {
     /** Sends the Slack message of an outcome, if its rule names a webhook; never fails the caller. */
     void notifyAfterCommit(Outcome outcome) {
         if (outcome.webhook() != null) {
-            slack.send(outcome.webhook(), SlackNotifier.render(outcome.template(), outcome.variables()));
+            slack.send(outcome.webhook(), Templates.render(outcome.template(), outcome.variables()));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.baton.trigger;
 
+import io.baton.persistence.TransientFailures;
 import io.baton.audit.AuditLog;
 import io.baton.digdag.client.SessionTimeParam;
 import io.baton.digdag.client.SessionTimes;

@@ -1,4 +1,4 @@
-package io.baton.trigger;
+package io.baton.persistence;
 
 import org.jboss.logging.Logger;
 
@@ -58,7 +58,7 @@ public final class TransientFailures {
         }
     }
 
-    static boolean isTransient(Throwable e) {
+    public static boolean isTransient(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLTransientException) {
                 return true; // a connection or acquisition timeout, whatever its state

@@ -1,4 +1,4 @@
-package io.baton.trigger;
+package io.baton.persistence;
 
 import jakarta.persistence.PersistenceException;
 import org.junit.jupiter.api.Tag;

@@ -8,6 +8,7 @@ import io.baton.digdag.client.Attempt;
 import io.baton.digdag.client.AttemptQuery;
 import io.baton.digdag.client.DigdagClients;
 import io.baton.emulator.DigdagEmulator;
+import io.quarkus.hibernate.orm.panache.Panache;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -140,6 +141,8 @@ class AdmissionTest {
         List<Long> runs = QuarkusTransaction.requiringNew().call(() -> IntStream.range(0, 10).mapToObj(i ->
                 TriggerRun.open(rule, "k" + i, "2026-01-" + (10 + i) + "T00:00:00+00:00", null, true, "test",
                         Instant.now().plus(Duration.ofHours(1))).orElseThrow()).toList());
+        // Earlier tests of this JVM may still hold slots on the server; the race may take only the ones left.
+        long heldBefore = slotsHeld();
         ExecutorService replicas = Executors.newFixedThreadPool(runs.size());
         CountDownLatch go = new CountDownLatch(1);
         try {
@@ -153,7 +156,11 @@ class AdmissionTest {
             for (Future<Boolean> claim : claims) {
                 admitted += claim.get(1, TimeUnit.MINUTES) ? 1 : 0;
             }
-            assertThat(admitted).isEqualTo(PastServerProfile.LIMIT);
+            assertThat(slotsHeld()).isLessThanOrEqualTo(PastServerProfile.LIMIT);
+            assertThat(admitted).isEqualTo(slotsHeld() - heldBefore);
+            if (heldBefore == 0) {
+                assertThat(admitted).isEqualTo(PastServerProfile.LIMIT);
+            }
         } finally {
             replicas.shutdownNow();
             // These runs never call Digdag: they give their slots back as a failed start does.
@@ -163,6 +170,13 @@ class AdmissionTest {
                 admission.settle(run, null);
             }));
         }
+    }
+
+    private long slotsHeld() {
+        return QuarkusTransaction.requiringNew().call(() -> ((Number) Panache.getEntityManager()
+                .createNativeQuery("SELECT count(*) FROM trigger_admission WHERE server = :server "
+                        + "AND admitted_at IS NOT NULL")
+                .setParameter("server", PastServerProfile.SERVER).getSingleResult()).longValue());
     }
 
     private List<Attempt> attempts(String project) {

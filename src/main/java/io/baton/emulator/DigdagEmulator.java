@@ -64,6 +64,8 @@ public final class DigdagEmulator implements AutoCloseable {
     private final EmulatorFaults faults;
     private final ObjectMapper mapper = DigdagJson.mapper();
     private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+    /** The same per concrete path, so a test can count what concerns its own attempt in the shared emulator. */
+    private final Map<String, LongAdder> pathCounts = new ConcurrentHashMap<>();
     private final ExecutorService handlers;
     private final ScheduledExecutorService timer;
     private HttpServer server;
@@ -245,6 +247,12 @@ public final class DigdagEmulator implements AutoCloseable {
         return count == null ? 0 : count.sum();
     }
 
+    /** Requests received for one concrete path, e.g. {@code requestCount("GET", "/api/attempts/7/tasks")}. */
+    public long requestCount(String method, String path) {
+        LongAdder count = pathCounts.get(method + " " + path);
+        return count == null ? 0 : count.sum();
+    }
+
     /** Requests received per endpoint ({@code METHOD template}). */
     public Map<String, Long> requestCounts() {
         Map<String, Long> snapshot = new TreeMap<>();
@@ -254,6 +262,7 @@ public final class DigdagEmulator implements AutoCloseable {
 
     public void resetCounts() {
         counts.clear();
+        pathCounts.clear();
     }
 
     public EmulatorFaults faults() {
@@ -327,6 +336,7 @@ public final class DigdagEmulator implements AutoCloseable {
             Optional<Route> route = route(method, path);
             String endpoint = route.map(r -> r.endpoint().key()).orElse(method + " " + path);
             counts.computeIfAbsent(endpoint, e -> new LongAdder()).increment();
+            pathCounts.computeIfAbsent(method + " " + path, e -> new LongAdder()).increment();
 
             Duration delay = faults.delay(endpoint);
             if (!delay.isZero()) {

@@ -37,7 +37,6 @@ import static org.hamcrest.Matchers.hasItem;
 class PushModeTest {
 
     private static final OffsetDateTime SESSION = OffsetDateTime.parse("2026-11-30T00:00:00+00:00");
-    private static final String TASKS = "GET /api/attempts/{id}/tasks";
 
     @Inject
     EventsConfig events;
@@ -87,7 +86,7 @@ class PushModeTest {
             emulator.resetCounts();
             emulator.completeTask(attempt, "+etl+extract");
             awaitCycles(2);
-            assertThat(emulator.requestCount(TASKS)).isZero();
+            assertThat(emulator.requestCount("GET", "/api/attempts/" + attempt + "/tasks")).isZero();
             assertThat(stored("push1")).isZero();
 
             digdag(notifier()).body(body(attempt, "+etl+extract"))
@@ -95,7 +94,7 @@ class PushModeTest {
                     .body("attemptId", equalTo(attempt)).body("completions", equalTo(1));
             // Committed before the answer.
             assertThat(stored("push1")).isEqualTo(1);
-            assertThat(emulator.requestCount(TASKS)).isEqualTo(1);
+            assertThat(emulator.requestCount("GET", "/api/attempts/" + attempt + "/tasks")).isEqualTo(1);
 
             List<ConsumerRecord<String, String>> records = consumer.awaitRecords(r -> r.stream()
                     .anyMatch(c -> key("push1").equals(c.key())), Duration.ofSeconds(20));

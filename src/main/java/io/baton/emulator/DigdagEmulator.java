@@ -65,6 +65,7 @@ public final class DigdagEmulator implements AutoCloseable {
     private final HttpOperator http;
     private final ObjectMapper mapper = DigdagJson.mapper();
     private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+    /** The same per concrete path, so a test can count what concerns its own attempt in the shared emulator. */
     private final Map<String, LongAdder> pathCounts = new ConcurrentHashMap<>();
     private final ExecutorService handlers;
     private final ScheduledExecutorService timer;
@@ -256,8 +257,8 @@ public final class DigdagEmulator implements AutoCloseable {
         return count == null ? 0 : count.sum();
     }
 
-    /** Requests received for one path, e.g. {@code requestsTo("GET", "/api/attempts/12/tasks")}. */
-    public long requestsTo(String method, String path) {
+    /** Requests received for one concrete path, e.g. {@code requestCount("GET", "/api/attempts/7/tasks")}. */
+    public long requestCount(String method, String path) {
         LongAdder count = pathCounts.get(method + " " + path);
         return count == null ? 0 : count.sum();
     }

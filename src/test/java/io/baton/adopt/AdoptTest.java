@@ -26,8 +26,6 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -170,14 +168,9 @@ class AdoptTest {
     }
 
     private Map<String, Object> shadowRule(String name) {
-        Map<String, Object> rule = new HashMap<>();
+        Map<String, Object> rule = OffTheClockProfile.rule(game, bi);
         rule.put("name", name);
-        rule.put("team", "bi");
         rule.put("mode", "shadow");
-        rule.put("upstreams", new ArrayList<>(List.of(Map.of("digdag", Map.of("server", OffTheClockProfile.SERVER,
-                "project", game, "workflow", "etl", "task", "+etl+load")))));
-        rule.put("correlation", Map.of("by", "session_date", "zone", "UTC"));
-        rule.put("action", Map.of("server", OffTheClockProfile.SERVER, "project", bi, "workflow", "daily_report"));
         return rule;
     }
 

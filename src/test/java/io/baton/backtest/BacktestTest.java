@@ -21,8 +21,6 @@ import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -85,7 +83,7 @@ class BacktestTest {
             expectedGain.put(session(day), Duration.between(loaded, started).toSeconds());
         }
 
-        Map<String, Object> body = Map.of("rule", rule(game, bi), "from", day0.toString(),
+        Map<String, Object> body = Map.of("rule", OffTheClockProfile.rule(game, bi), "from", day0.toString(),
                 "to", day0.plusDays(13).toString());
         long begin = System.nanoTime();
         JsonNode result = given().urlEncodingEnabled(false).auth().oauth2(TestTokens.reader()).contentType(ContentType.JSON).body(body)
@@ -116,7 +114,7 @@ class BacktestTest {
 
     @Test
     void badRangesAndBodiesAreProblemsNamingTheField() {
-        Map<String, Object> rule = rule("game", "bi");
+        Map<String, Object> rule = OffTheClockProfile.rule("game", "bi");
         expectProblem(Map.of("rule", rule, "from", "2026-01-01", "to", "2026-04-01"), "to");
         expectProblem(Map.of("rule", rule, "from", "2026-01-05", "to", "2026-01-01"), "to");
         expectProblem(Map.of("rule", rule, "to", "2026-01-01"), "from");
@@ -142,16 +140,6 @@ class BacktestTest {
         return attempts.get(0);
     }
 
-    static Map<String, Object> rule(String game, String bi) {
-        Map<String, Object> rule = new HashMap<>();
-        rule.put("name", "report-after-load");
-        rule.put("team", "bi");
-        rule.put("upstreams", new ArrayList<>(List.of(Map.of("digdag", Map.of("server", OffTheClockProfile.SERVER,
-                "project", game, "workflow", "etl", "task", "+etl+load")))));
-        rule.put("correlation", Map.of("by", "session_date", "zone", "UTC"));
-        rule.put("action", Map.of("server", OffTheClockProfile.SERVER, "project", bi, "workflow", "daily_report"));
-        return rule;
-    }
 
     static Instant at(LocalDate day, LocalTime time) {
         return day.atTime(time).toInstant(ZoneOffset.UTC);

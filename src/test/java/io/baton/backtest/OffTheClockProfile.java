@@ -10,6 +10,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -39,5 +42,17 @@ public class OffTheClockProfile implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
         return Map.of("baton.digdag.servers." + SERVER + ".url", emulator().url());
+    }
+
+    /** A rule body: bi/daily_report after game/etl's +etl+load of the same day, on this profile's server. */
+    public static Map<String, Object> rule(String game, String bi) {
+        Map<String, Object> rule = new HashMap<>();
+        rule.put("name", "report-after-load");
+        rule.put("team", "bi");
+        rule.put("upstreams", new ArrayList<>(List.of(Map.of("digdag", Map.of("server", SERVER,
+                "project", game, "workflow", "etl", "task", "+etl+load")))));
+        rule.put("correlation", Map.of("by", "session_date", "zone", "UTC"));
+        rule.put("action", Map.of("server", SERVER, "project", bi, "workflow", "daily_report"));
+        return rule;
     }
 }

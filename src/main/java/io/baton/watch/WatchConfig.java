@@ -46,6 +46,16 @@ public interface WatchConfig {
     @WithDefault("2s")
     Duration lease();
 
+    /** Servers one replica polls at the same time, one thread each; more wait for a free thread. */
+    @WithDefault("16")
+    int workers();
+
+    /**
+     * This replica's name in the lease rows, the readiness check and the {@code replica} tag of the metrics; by
+     * default the host name (the pod name on Kubernetes) and a random suffix, new at every start.
+     */
+    Optional<String> replicaId();
+
     Push push();
 
     /** Workflows that notify Baton themselves ({@code POST /api/v1/digdag/{server}/notifications}). */

@@ -172,6 +172,7 @@ public final class WatchReplica {
      * running are interrupted; what they had not committed is read again by the next holder.
      */
     public void close() {
+        held = null;
         workers.shutdownNow();
         try {
             workers.awaitTermination(5, TimeUnit.SECONDS);

@@ -42,7 +42,10 @@ public interface WatchConfig {
     @WithDefault("3")
     int maxStatusPages();
 
-    /** How long a replica's claim to poll a server lasts without renewal; another replica takes over after it. */
+    /**
+     * How long a replica's claim to poll a server, and its heartbeat, last without renewal; other replicas take over
+     * its servers after it.
+     */
     @WithDefault("2s")
     Duration lease();
 

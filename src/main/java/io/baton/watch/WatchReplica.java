@@ -89,6 +89,9 @@ public final class WatchReplica {
      * no longer held. Returns at once: the cycles run on the workers.
      */
     public void cycle() {
+        if (workers.isShutdown()) {
+            return;
+        }
         Set<String> busy = slots.entrySet().stream().filter(e -> e.getValue().busy.get()).map(Map.Entry::getKey)
                 .collect(Collectors.toSet());
         try {

@@ -50,7 +50,7 @@ public final class ServerLeases {
      * holds beyond it (never a server in {@code busy}: its cycle is still running here), in one transaction.
      */
     public Held cycle(Set<String> busy) {
-        return QuarkusTransaction.requiringNew().call(() -> {
+        Held held = QuarkusTransaction.requiringNew().call(() -> {
             EntityManager em = Panache.getEntityManager();
             if (!rowsMade) {
                 for (String server : servers) {
@@ -92,16 +92,17 @@ public final class ServerLeases {
                         .setParameter("servers", servers).setParameter("wanted", share - mine.size())
                         .executeUpdate();
             }
-            rowsMade = true;
             Map<String, String> owners = owners(em);
-            Set<String> held = new TreeSet<>();
+            Set<String> ours = new TreeSet<>();
             owners.forEach((server, owner) -> {
                 if (owner.equals(replica)) {
-                    held.add(server);
+                    ours.add(server);
                 }
             });
-            return new Held(held, owners, live, share);
+            return new Held(ours, owners, live, share);
         });
+        rowsMade = true;
+        return held;
     }
 
     /** Hands back every lease and stops heartbeating, so other replicas take over at their next cycle. */

@@ -59,7 +59,8 @@ class ManyServersBenchmarkTest {
     @Inject
     WatchConfig config;
 
-    private final List<DigdagEmulator> emulators = BenchEmulators.several(ManyServersProfile.SERVERS);
+    /** Server name → its emulator. */
+    private final Map<String, DigdagEmulator> emulators = emulators();
     private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(3);
     private final Map<String, WatchReplica> replicas = new LinkedHashMap<>();
     private final Map<String, ScheduledFuture<?>> schedules = new HashMap<>();
@@ -73,8 +74,16 @@ class ManyServersBenchmarkTest {
             replicas.put(id, replica);
             schedules.put(id, scheduler.scheduleAtFixedRate(replica::cycle, 0, interval, TimeUnit.MILLISECONDS));
         }
-        await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(50)).until(() -> heldCount() == 20
-                && replicas.values().stream().allMatch(r -> r.held().size() >= 6 && r.held().size() <= 7));
+        String[] seen = {""};
+        try {
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                seen[0] = replicas.values().stream().map(r -> r.id() + "=" + r.held()).collect(Collectors.joining("; "));
+                return heldCount() == 20
+                        && replicas.values().stream().allMatch(r -> r.held().size() >= 6 && r.held().size() <= 7);
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("leases never settled; last seen " + seen[0], e);
+        }
         Duration settled = Duration.between(started, Instant.now());
         // A server's first cycle takes its position ("now"): what ended before it is not reported.
         await().atMost(Duration.ofMinutes(1)).until(() -> QuarkusTransaction.requiringNew().call(() ->
@@ -83,10 +92,10 @@ class ManyServersBenchmarkTest {
         replicas.forEach((id, r) -> leases.put(id, r.held().size()));
 
         Latency quiet = latencyOfOthers(null);
-        String slowServer = ManyServersProfile.server(0);
-        emulators.get(0).faults().latency(SLOW);
+        String slowServer = ManyServersProfile.server(1);
+        emulators.get(slowServer).faults().latency(SLOW);
         Latency withSlow = latencyOfOthers(slowServer);
-        emulators.get(0).faults().clear();
+        emulators.get(slowServer).faults().clear();
         String slowOwner = replicas.entrySet().stream().filter(e -> e.getValue().held().contains(slowServer))
                 .map(Map.Entry::getKey).findFirst().orElse("none");
 
@@ -123,7 +132,7 @@ class ManyServersBenchmarkTest {
                 String.format(Locale.ROOT, """
                         #### 9. Many Digdag servers over replicas
 
-                        20 Digdag API emulators (`s00`–`s19`, manual mode) watched by 3 replicas in one JVM
+                        20 Digdag API emulators (`main` and `s01`–`s19`, manual mode) watched by 3 replicas in one JVM
                         (`WatchService.replica`, each with its own replica id, leases, memory and workers, cycled every
                         %d ms), 1 s interval and 2 s lease as deployed, default `workers` (16).
 
@@ -131,7 +140,7 @@ class ManyServersBenchmarkTest {
                         |---|---|
                         | Leases per replica (a, b, c) | %s, settled %s after the three started together |
                         | Event latency, no slow server (attempt end → outbox row), %d rounds × 19 servers | p50 %s, p99 %s, max %s |
-                        | Same with `s00` answering every call in 5 s (held by %s): servers of that replica | p50 %s, p99 %s, max %s (%d events) |
+                        | Same with `s01` answering every call in 5 s (held by %s): servers of that replica | p50 %s, p99 %s, max %s (%d events) |
                         | Same: all 19 other servers | p50 %s, p99 %s, max %s |
                         | Take-over: replica-c killed (no more cycles, nothing handed back) → its %d servers held by a and b | %s (%.1f intervals); then a %d, b %d |
                         """, interval, leases.values(), seconds(settled), ROUNDS, millis(quiet.all.p50()),
@@ -140,6 +149,16 @@ class ManyServersBenchmarkTest {
                         withSlow.sameReplica.sorted.size(), millis(withSlow.all.p50()), millis(withSlow.all.p99()),
                         millis(withSlow.all.max()), orphaned.size(), seconds(takeOver), intervals,
                         after.get("replica-a"), after.get("replica-b")));
+    }
+
+    private static Map<String, DigdagEmulator> emulators() {
+        Map<String, DigdagEmulator> byServer = new TreeMap<>();
+        byServer.put(BatonTestServices.DIGDAG_SERVER, BatonTestServices.emulator());
+        List<DigdagEmulator> several = BenchEmulators.several(ManyServersProfile.SERVERS - 1);
+        for (int i = 1; i < ManyServersProfile.SERVERS; i++) {
+            byServer.put(ManyServersProfile.server(i), several.get(i - 1));
+        }
+        return byServer;
     }
 
     private int heldCount() {
@@ -181,12 +200,11 @@ class ManyServersBenchmarkTest {
                 .filter(r -> r.held().contains(slow)).findFirst().map(WatchReplica::held).orElse(Set.of());
         for (int round = 0; round < ROUNDS; round++) {
             Map<String, Instant> ended = new HashMap<>();
-            for (int i = 0; i < ManyServersProfile.SERVERS; i++) {
-                String server = ManyServersProfile.server(i);
+            for (String server : emulators.keySet()) {
                 if (server.equals(slow)) {
                     continue;
                 }
-                DigdagEmulator emulator = emulators.get(i);
+                DigdagEmulator emulator = emulators.get(server);
                 String project = "many" + UUID.randomUUID().toString().substring(0, 8);
                 emulator.project(project).workflow("etl", sequence(task("load")));
                 String attempt = emulator.startAttempt(project, "etl", SESSION, Map.of());

@@ -139,7 +139,7 @@ class ManyServersBenchmarkTest {
                         | Figure | Value |
                         |---|---|
                         | Leases per replica (a, b, c) | %s, settled %s after the three started together |
-                        | Event latency, no slow server (attempt end → outbox row), %d rounds × 19 servers | p50 %s, p99 %s, max %s |
+                        | Event latency, no slow server (attempt end → outbox row), %d rounds × 20 servers | p50 %s, p99 %s, max %s |
                         | Same with `s01` answering every call in 5 s (held by %s): servers of that replica | p50 %s, p99 %s, max %s (%d events) |
                         | Same: all 19 other servers | p50 %s, p99 %s, max %s |
                         | Take-over: replica-c killed (no more cycles, nothing handed back) → its %d servers held by a and b | %s (%.1f intervals); then a %d, b %d |

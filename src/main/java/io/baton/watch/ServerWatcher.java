@@ -294,8 +294,6 @@ class ServerWatcher {
                         f.dirty = true;
                         if (!isNew && wantsTasks(f)) {
                             f.taskStates = TaskDiff.statesOf(client.tasks(attempt.id()));
-                            // Just read: the next read comes at its pace (for a notifying workflow, the idle pace).
-                            f.lastTaskRead = now;
                         }
                         followed.put(f.attemptId, f);
                     }

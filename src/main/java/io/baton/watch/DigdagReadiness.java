@@ -8,7 +8,8 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Readiness names each Digdag server this replica polls and whether its last cycle reached it, and when the server's
+ * Readiness names each Digdag server, which replica polls it and, for those this replica polls, whether its last cycle
+ * reached it, and when the server's
  * attempt ids were last found started again (the watcher re-baselined; the check stays up).
  */
 @Readiness
@@ -23,11 +24,13 @@ public class DigdagReadiness implements HealthCheck {
         HealthCheckResponseBuilder response = HealthCheckResponse.named("Digdag servers").up();
         watchService.statuses().forEach((server, status) -> {
             if (!status.leader()) {
-                response.withData(server, "polled by another replica");
+                response.withData(server, status.owner() == null ? "polled by no replica now (claimed at the next cycle)"
+                        : "polled by another replica, " + status.owner());
             } else if (status.reachable()) {
-                response.withData(server, "reachable");
+                response.withData(server, "reachable, polled by this replica, " + status.owner());
             } else {
-                response.down().withData(server, "unreachable: " + status.error());
+                response.down().withData(server, "unreachable: " + status.error() + "; polled by this replica, "
+                        + status.owner());
             }
             if (status.restartedAt() != null) {
                 response.withData(server + ".restarted", "attempt ids started again; re-baselined at "

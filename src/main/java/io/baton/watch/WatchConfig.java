@@ -42,9 +42,22 @@ public interface WatchConfig {
     @WithDefault("3")
     int maxStatusPages();
 
-    /** How long a replica's claim to poll a server lasts without renewal; another replica takes over after it. */
+    /**
+     * How long a replica's claim to poll a server, and its heartbeat, last without renewal; other replicas take over
+     * its servers after it.
+     */
     @WithDefault("2s")
     Duration lease();
+
+    /** Servers one replica polls at the same time, one thread each; more wait for a free thread. */
+    @WithDefault("16")
+    int workers();
+
+    /**
+     * This replica's name in the lease rows, the readiness check and the {@code replica} tag of the metrics; by
+     * default the host name (the pod name on Kubernetes) and a random suffix, new at every start.
+     */
+    Optional<String> replicaId();
 
     Push push();
 

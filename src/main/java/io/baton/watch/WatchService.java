@@ -1,6 +1,5 @@
 package io.baton.watch;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.baton.digdag.client.DigdagClient;
 import io.baton.digdag.client.DigdagClients;
 import io.baton.digdag.client.DigdagNotFoundException;
@@ -13,8 +12,6 @@ import io.baton.problem.ProblemException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.ScheduledExecution;
@@ -31,17 +28,16 @@ import org.jboss.logging.Logger;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Polls every configured Digdag server whose lease this replica holds (one replica per server at a time) and turns
- * terminal transitions into completion events in the outbox.
+ * Polls the Digdag servers whose lease this replica holds (its fair share; one replica per server at a time, see
+ * {@link WatchReplica}) and turns terminal transitions into completion events in the outbox.
  */
 @ApplicationScoped
 public class WatchService {
@@ -74,25 +70,23 @@ public class WatchService {
     @Inject
     Event<DigdagCompletion> completions;
 
-    /** Identifies this replica in the lease rows. */
-    final String owner = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("baton") + "-" + UUID.randomUUID();
-
-    private final Map<String, ServerWatcher> watchers = new LinkedHashMap<>();
-    private final Map<String, ServerStatus> statuses = new ConcurrentHashMap<>();
-    private final Map<String, ApiTime> apiTimes = new ConcurrentHashMap<>();
+    private WatchReplica replica;
 
     /**
      * Digdag API time (sum of the client's response times) per second of wall time, between the last two cycles: the
      * load Baton puts on a Digdag server, in the unit its operators think in.
      */
-    private final class ApiTime {
-        final String server;
-        double lastTotalSeconds;
-        long lastNanos = System.nanoTime();
-        volatile double perSecond;
+    static final class ApiTime {
+        private final MeterRegistry registry;
+        private final String server;
+        private double lastTotalSeconds;
+        private long lastNanos = System.nanoTime();
+        private volatile double perSecond;
 
-        ApiTime(String server) {
+        ApiTime(MeterRegistry registry, String server) {
+            this.registry = registry;
             this.server = server;
+            registry.gauge("baton.digdag.api.time.per.second", Tags.of("server", server), this, t -> t.perSecond);
         }
 
         void update() {
@@ -111,67 +105,48 @@ public class WatchService {
     /**
      * What the last cycle of a server found, for readiness and metrics.
      *
+     * @param leader      whether this replica holds the server's lease
      * @param restartedAt when this replica last found the server's attempt ids started again, or null
+     * @param owner       the replica that holds the server's lease, or null when none does
      */
-    public record ServerStatus(boolean leader, boolean reachable, String error, Instant at, Instant restartedAt) {
+    public record ServerStatus(boolean leader, boolean reachable, String error, Instant at, Instant restartedAt,
+                               String owner) {
     }
 
     @PostConstruct
     void init() {
+        replica = replica(config.replicaId().orElseGet(() ->
+                Optional.ofNullable(System.getenv("HOSTNAME")).orElse("baton") + "-" + UUID.randomUUID()));
+    }
+
+    /**
+     * A replica of the watching with its own id, leases and memory. This process runs one; tests and the benchmark
+     * start more in one JVM to play several replicas, and drive them with {@link WatchReplica#cycle()}.
+     */
+    public WatchReplica replica(String id) {
         TaskInterest rulesOrWaits = (server, project, workflow) -> waitInterest.wantsTasks(server, project, workflow)
                 || interests.stream().anyMatch(interest -> interest.wantsTasks(server, project, workflow));
-        for (String name : clients.serverNames()) {
-            DigdagClient client = clients.client(name);
+        Map<String, DigdagClient> byName = new TreeMap<>();
+        clients.serverNames().forEach(name -> byName.put(name, clients.client(name)));
+        return new WatchReplica(new ServerLeases(id, config.lease(), byName.keySet()), byName, client -> {
+            String name = client.serverName();
             Counter restarts = registry.counter("baton.watch.server.restarts", "server", name);
-            watchers.put(name, new ServerWatcher(client, config, rulesOrWaits, completion -> publish(client, completion),
+            ServerWatcher watcher = new ServerWatcher(client, config, rulesOrWaits, completion -> publish(client, completion),
                     reason -> {
                         LOG.warnf("the attempt ids of Digdag server %s started again (restarted on an empty database, "
                                 + "rebuilt, restored, or its URL points at another server): %s", name, reason);
                         restarts.increment();
-                    }));
-            registry.gauge("baton.watch.followed.attempts", Tags.of("server", name), watchers.get(name),
+                    });
+            registry.gauge("baton.watch.followed.attempts", Tags.of("server", name), watcher,
                     ServerWatcher::followedCount);
-            ApiTime apiTime = new ApiTime(name);
-            apiTimes.put(name, apiTime);
-            registry.gauge("baton.digdag.api.time.per.second", Tags.of("server", name), apiTime, t -> t.perSecond);
-        }
+            return watcher;
+        }, config.workers(), registry);
     }
 
     @Scheduled(every = "${baton.watch.interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = WatchDisabled.class)
     void poll() {
-        watchers.values().forEach(this::pollServer);
-    }
-
-    void pollServer(ServerWatcher watcher) {
-        String server = watcher.server();
-        boolean leader;
-        try {
-            leader = QuarkusTransaction.requiringNew().call(() -> WatchedServer.claim(server, owner, config.lease()));
-        } catch (RuntimeException e) {
-            LOG.warnf("cannot claim the lease of Digdag server %s: %s", server, e.getMessage());
-            watcher.forget();
-            return;
-        }
-        if (!leader) {
-            watcher.forget();
-            statuses.put(server, new ServerStatus(false, true, null, Instant.now(), watcher.restartedAt()));
-            return;
-        }
-        Timer.Sample sample = Timer.start(registry);
-        try {
-            watcher.cycle();
-            statuses.put(server, new ServerStatus(true, true, null, Instant.now(), watcher.restartedAt()));
-        } catch (RuntimeException e) {
-            ServerStatus previous = statuses.get(server);
-            if (previous == null || previous.reachable()) {
-                LOG.warnf("watching Digdag server %s failed, retrying every cycle: %s", server, e.getMessage());
-            }
-            statuses.put(server, new ServerStatus(true, false, e.getMessage(), Instant.now(), watcher.restartedAt()));
-        } finally {
-            sample.stop(registry.timer("baton.watch.poll", "server", server));
-            apiTimes.get(server).update();
-        }
+        replica.cycle();
     }
 
     private void publish(DigdagClient client, DigdagCompletion completion) {
@@ -195,7 +170,7 @@ public class WatchService {
      * @throws ProblemException 404 for an unknown server or attempt, 503 when the server cannot be reached
      */
     public int notified(String server, String attemptId) {
-        ServerWatcher watcher = watchers.get(server);
+        ServerWatcher watcher = replica.watcher(server);
         if (watcher == null) {
             throw ProblemException.notFound("no Digdag server named '" + server + "' is configured");
         }
@@ -213,16 +188,21 @@ public class WatchService {
 
     /** Drops this replica's memory of every server, as a restart would; the next cycle reloads it from PostgreSQL. */
     public void forgetAll() {
-        watchers.values().forEach(ServerWatcher::forget);
+        replica.forgetAll();
     }
 
     public Map<String, ServerStatus> statuses() {
-        return Map.copyOf(statuses);
+        return replica.statuses();
+    }
+
+    /** This process's replica id, as in the lease rows and the {@code replica} tag of the metrics. */
+    public String replicaId() {
+        return replica.id();
     }
 
     void releaseLeases(@Observes ShutdownEvent event) {
         try {
-            QuarkusTransaction.requiringNew().run(() -> watchers.keySet().forEach(s -> WatchedServer.release(s, owner)));
+            replica.close();
         } catch (RuntimeException e) {
             LOG.debugf("leases not released at shutdown: %s", e.getMessage());
         }

@@ -5,10 +5,13 @@ import io.baton.emulator.DigdagEmulator;
 import io.baton.emulator.EmulatorOptions;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * The benchmark's two Digdag emulators, in automatic mode: the one Baton watches, and an identical one that the
- * per-rule pollers of the baseline poll, so each side's requests are counted apart in the same run.
+ * per-rule pollers of the baseline poll, so each side's requests are counted apart in the same run; and the several
+ * Digdag servers of the many-servers benchmark.
  */
 final class BenchEmulators {
 
@@ -17,6 +20,7 @@ final class BenchEmulators {
 
     private static DigdagEmulator watched;
     private static DigdagEmulator polled;
+    private static List<DigdagEmulator> several;
 
     private BenchEmulators() {
     }
@@ -33,6 +37,14 @@ final class BenchEmulators {
             polled = start();
         }
         return polled;
+    }
+
+    /** {@code count} more emulators in manual mode (tests drive them), started once; the first call sets the count. */
+    static synchronized List<DigdagEmulator> several(int count) {
+        if (several == null) {
+            several = IntStream.range(0, count).mapToObj(i -> DigdagEmulator.start(EmulatorOptions.defaults())).toList();
+        }
+        return several;
     }
 
     private static DigdagEmulator start() {

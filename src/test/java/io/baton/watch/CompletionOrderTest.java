@@ -21,7 +21,7 @@ class CompletionOrderTest {
     }
 
     private static List<String> order(Task... tasks) {
-        return ServerWatcher.inCompletionOrder(List.of(tasks)).stream().map(Task::fullName).toList();
+        return TaskDiff.inCompletionOrder(List.of(tasks)).stream().map(Task::fullName).toList();
     }
 
     @Test

@@ -44,10 +44,10 @@ public interface WatchConfig {
 
     /**
      * How long a replica's claim to poll a server, and its heartbeat, last without renewal; other replicas take over
-     * its servers after it.
+     * its servers after it. Renewed four times per {@link #interval()}; by default one and a half intervals, so a
+     * dead replica's servers are taken over within two intervals and a heartbeat may come an interval late.
      */
-    @WithDefault("2s")
-    Duration lease();
+    Optional<Duration> lease();
 
     /** Servers one replica polls at the same time, one thread each; more wait for a free thread. */
     @WithDefault("16")

@@ -13,8 +13,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.scheduler.Scheduled;
-import io.quarkus.scheduler.ScheduledExecution;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
@@ -22,9 +21,9 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
-import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -115,20 +114,26 @@ public class WatchService {
 
     @PostConstruct
     void init() {
+        if (lease().compareTo(config.interval().dividedBy(2)) <= 0) {
+            // At a heartbeat every quarter interval, a shorter lease runs out at the first late heartbeat.
+            throw new IllegalStateException("baton.watch.lease (" + lease() + ") must be longer than half of "
+                    + "baton.watch.interval (" + config.interval() + ")");
+        }
         replica = replica(config.replicaId().orElseGet(() ->
                 Optional.ofNullable(System.getenv("HOSTNAME")).orElse("baton") + "-" + UUID.randomUUID()));
     }
 
     /**
      * A replica of the watching with its own id, leases and memory. This process runs one; tests and the benchmark
-     * start more in one JVM to play several replicas, and drive them with {@link WatchReplica#cycle()}.
+     * start more in one JVM to play several replicas, and drive them with {@link WatchReplica#heartbeat()} every
+     * {@link WatchReplica#heartbeatPeriod()}.
      */
     public WatchReplica replica(String id) {
         TaskInterest rulesOrWaits = (server, project, workflow) -> waitInterest.wantsTasks(server, project, workflow)
                 || interests.stream().anyMatch(interest -> interest.wantsTasks(server, project, workflow));
         Map<String, DigdagClient> byName = new TreeMap<>();
         clients.serverNames().forEach(name -> byName.put(name, clients.client(name)));
-        return new WatchReplica(new ServerLeases(id, config.lease(), byName.keySet()), byName, client -> {
+        return new WatchReplica(new ServerLeases(id, lease(), byName.keySet()), config.interval(), byName, client -> {
             String name = client.serverName();
             Counter restarts = registry.counter("baton.watch.server.restarts", "server", name);
             ServerWatcher watcher = new ServerWatcher(client, config, rulesOrWaits, completion -> publish(client, completion),
@@ -143,10 +148,16 @@ public class WatchService {
         }, config.workers(), registry);
     }
 
-    @Scheduled(every = "${baton.watch.interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
-            skipExecutionIf = WatchDisabled.class)
-    void poll() {
-        replica.cycle();
+    /** How long a lease and a heartbeat last: {@code baton.watch.lease}, by default one and a half intervals. */
+    private Duration lease() {
+        return config.lease().orElse(config.interval().multipliedBy(3).dividedBy(2));
+    }
+
+    /** Starts this replica's heartbeats and polls once the application runs, unless watching is off here. */
+    void start(@Observes StartupEvent event) {
+        if (config.enabled()) {
+            replica.start();
+        }
     }
 
     private void publish(DigdagClient client, DigdagCompletion completion) {
@@ -205,21 +216,6 @@ public class WatchService {
             replica.close();
         } catch (RuntimeException e) {
             LOG.debugf("leases not released at shutdown: %s", e.getMessage());
-        }
-    }
-
-    /** Skips polling when watching is switched off on this replica, or while the application starts or stops. */
-    @Singleton
-    public static class WatchDisabled implements Scheduled.SkipPredicate {
-        @Inject
-        WatchConfig config;
-
-        @Inject
-        Scheduled.ApplicationNotRunning notRunning;
-
-        @Override
-        public boolean test(ScheduledExecution execution) {
-            return !config.enabled() || notRunning.test(execution);
         }
     }
 }

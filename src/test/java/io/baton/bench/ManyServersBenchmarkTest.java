@@ -40,8 +40,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Twenty emulated Digdag servers watched by three Baton replicas in one JVM (each with its own id, leases, memory and
- * workers, cycled every interval as its scheduler would): the leases each replica holds, how long the others take to
- * take over a killed replica's servers, and whether a server answering in 5 s raises the others' event latency.
+ * workers, its heartbeat driven as its own thread would): the leases each replica holds, how long the others take to
+ * take over a killed replica's servers, and whether a server answering in 5 s raises the others' event latency. Run
+ * alone with {@code ./baton bench -Dtest=ManyServersBenchmarkTest} (about a minute after the build).
  */
 @Tag("bench")
 @QuarkusTest
@@ -72,7 +73,8 @@ class ManyServersBenchmarkTest {
         for (String id : List.of("replica-a", "replica-b", "replica-c")) {
             WatchReplica replica = watchService.replica(id + "-" + UUID.randomUUID().toString().substring(0, 4));
             replicas.put(id, replica);
-            schedules.put(id, scheduler.scheduleAtFixedRate(replica::cycle, 0, interval, TimeUnit.MILLISECONDS));
+            schedules.put(id, scheduler.scheduleAtFixedRate(replica::heartbeat, 0, replica.heartbeatPeriod().toMillis(),
+                    TimeUnit.MILLISECONDS));
         }
         String[] seen = {""};
         try {
@@ -99,7 +101,7 @@ class ManyServersBenchmarkTest {
         String slowOwner = replicas.entrySet().stream().filter(e -> e.getValue().held().contains(slowServer))
                 .map(Map.Entry::getKey).findFirst().orElse("none");
 
-        // Kill replica-c: no more cycles, nothing handed back, as after a crash.
+        // Kill replica-c: no more heartbeats, nothing handed back, as after a crash.
         Set<String> orphaned = Set.copyOf(replicas.get("replica-c").held());
         schedules.get("replica-c").cancel(false);
         Instant killed = Instant.now();
@@ -133,8 +135,8 @@ class ManyServersBenchmarkTest {
                         #### 9. Many Digdag servers over replicas
 
                         20 Digdag API emulators (`main` and `s01`–`s19`, manual mode) watched by 3 replicas in one JVM
-                        (`WatchService.replica`, each with its own replica id, leases, memory and workers, cycled every
-                        %d ms), 1 s interval and 2 s lease as deployed, default `workers` (16).
+                        (`WatchService.replica`, each with its own replica id, leases, memory and workers, a heartbeat
+                        every %d ms), %d ms interval, lease and `workers` at their defaults (1.5 intervals, 16).
 
                         | Figure | Value |
                         |---|---|
@@ -142,8 +144,9 @@ class ManyServersBenchmarkTest {
                         | Event latency, no slow server (attempt end → outbox row), %d rounds × 20 servers | p50 %s, p99 %s, max %s |
                         | Same with `s01` answering every call in 5 s (held by %s): servers of that replica | p50 %s, p99 %s, max %s (%d events) |
                         | Same: all 19 other servers | p50 %s, p99 %s, max %s |
-                        | Take-over: replica-c killed (no more cycles, nothing handed back) → its %d servers held by a and b | %s (%.1f intervals); then a %d, b %d |
-                        """, interval, leases.values(), seconds(settled), ROUNDS, millis(quiet.all.p50()),
+                        | Take-over: replica-c killed (no more heartbeats, nothing handed back) → its %d servers held by a and b | %s (%.1f intervals); then a %d, b %d |
+                        """, replicas.get("replica-a").heartbeatPeriod().toMillis(), interval, leases.values(),
+                        seconds(settled), ROUNDS, millis(quiet.all.p50()),
                         millis(quiet.all.p99()), millis(quiet.all.max()), slowOwner, millis(withSlow.sameReplica.p50()),
                         millis(withSlow.sameReplica.p99()), millis(withSlow.sameReplica.max()),
                         withSlow.sameReplica.sorted.size(), millis(withSlow.all.p50()), millis(withSlow.all.p99()),

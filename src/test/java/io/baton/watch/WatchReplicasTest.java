@@ -114,7 +114,8 @@ class WatchReplicasTest {
     void aSecondReplicaTakesItsShareAndItsServersAreTakenOverWhenItDies() {
         String self = watchService.replicaId();
         WatchReplica second = watchService.replica("second-" + UUID.randomUUID());
-        scheduler.scheduleWithFixedDelay(second::cycle, 0, 500, TimeUnit.MILLISECONDS);
+        scheduler.scheduleAtFixedRate(second::heartbeat, 0, second.heartbeatPeriod().toMillis(),
+                TimeUnit.MILLISECONDS);
         await().atMost(Duration.ofSeconds(60)).until(() -> owners().size() == 2
                 && owners().containsValue(self) && owners().containsValue(second.id()));
         String secondsServer = second.held().iterator().next();

@@ -226,9 +226,11 @@ public final class WatchReplica {
      */
     public void close() {
         held = null;
-        ticker.shutdownNow();
-        workers.shutdownNow();
+        // A heartbeat still running ends first: its transaction and the release below would lock each other's rows.
+        ticker.shutdown();
         try {
+            ticker.awaitTermination(5, TimeUnit.SECONDS);
+            workers.shutdownNow();
             workers.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

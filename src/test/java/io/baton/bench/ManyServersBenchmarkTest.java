@@ -73,7 +73,13 @@ class ManyServersBenchmarkTest {
         for (String id : List.of("replica-a", "replica-b", "replica-c")) {
             WatchReplica replica = watchService.replica(id + "-" + UUID.randomUUID().toString().substring(0, 4));
             replicas.put(id, replica);
-            schedules.put(id, scheduler.scheduleAtFixedRate(replica::heartbeat, 0, replica.heartbeatPeriod().toMillis(),
+            // Under the replica's lock, so that the kill below can wait for a heartbeat still running.
+            Runnable heartbeat = () -> {
+                synchronized (replica) {
+                    replica.heartbeat();
+                }
+            };
+            schedules.put(id, scheduler.scheduleAtFixedRate(heartbeat, 0, replica.heartbeatPeriod().toMillis(),
                     TimeUnit.MILLISECONDS));
         }
         String[] seen = {""};
@@ -102,9 +108,13 @@ class ManyServersBenchmarkTest {
                 .map(Map.Entry::getKey).findFirst().orElse("none");
 
         // Kill replica-c: no more heartbeats, nothing handed back, as after a crash.
-        Set<String> orphaned = Set.copyOf(replicas.get("replica-c").held());
         schedules.get("replica-c").cancel(false);
-        Instant killed = Instant.now();
+        Instant killed;
+        // Dead from the end of its last heartbeat: the slowest case, its leases as fresh as they can be.
+        synchronized (replicas.get("replica-c")) {
+            killed = Instant.now();
+        }
+        Set<String> orphaned = Set.copyOf(replicas.get("replica-c").held());
         await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(20)).until(() -> {
             Set<String> held = new HashSet<>(replicas.get("replica-a").held());
             held.addAll(replicas.get("replica-b").held());

@@ -65,12 +65,17 @@ class ServerLeasesTest {
         replicas.values().forEach(ServerLeases::release);
     }
 
-    /** Each replica's servers as of its last cycle, once all of them have seen the same number of live replicas. */
+    /**
+     * Each running replica's servers as of its last cycle, once all of them have seen the same number of live
+     * replicas. A killed replica's cycle still running at the kill may record its result after it: it is left out.
+     */
     private Map<String, Set<String>> settled(int replicaCount) {
+        Map<String, ServerLeases.Held> running = new java.util.TreeMap<>(last);
+        running.keySet().retainAll(replicas.keySet());
         Map<String, Set<String>> held = new java.util.TreeMap<>();
-        last.forEach((replica, h) -> held.put(replica, h.mine()));
-        boolean agreed = last.size() == replicaCount
-                && last.values().stream().allMatch(h -> h.liveReplicas() == replicaCount);
+        running.forEach((replica, h) -> held.put(replica, h.mine()));
+        boolean agreed = running.size() == replicaCount
+                && running.values().stream().allMatch(h -> h.liveReplicas() == replicaCount);
         return agreed ? held : Map.of();
     }
 

@@ -122,7 +122,7 @@ class WatchReplicasTest {
         String selfsServer = secondsServer.equals(SoloServerProfile.SERVER) ? BatonTestServices.DIGDAG_SERVER
                 : SoloServerProfile.SERVER;
 
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().get("/q/health/ready").then()
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/q/health/ready").then()
                 .body(containsString("polled by another replica, " + second.id()))
                 .body(containsString("polled by this replica, " + self)));
         Gauge watched = registry.find("baton.watch.server.watched").tag("replica", second.id())

@@ -123,7 +123,8 @@ class ManyServersBenchmarkTest {
         Duration takeOver = Duration.between(killed, Instant.now());
         Map<String, Integer> after = Map.of("replica-a", replicas.get("replica-a").held().size(),
                 "replica-b", replicas.get("replica-b").held().size());
-        scheduler.shutdownNow();
+        scheduler.shutdown();
+        awaitTermination(scheduler);
         replicas.get("replica-a").close();
         replicas.get("replica-b").close();
 
@@ -172,6 +173,15 @@ class ManyServersBenchmarkTest {
             byServer.put(ManyServersProfile.server(i), several.get(i - 1));
         }
         return byServer;
+    }
+
+    private static void awaitTermination(ScheduledExecutorService scheduler) {
+        try {
+            // A heartbeat still running would lock the rows that close() releases.
+            scheduler.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private int heldCount() {

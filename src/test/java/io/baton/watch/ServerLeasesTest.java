@@ -89,16 +89,21 @@ class ServerLeasesTest {
         assertThat(held.values().stream().mapToInt(Set::size).sum()).as("no server held twice").isEqualTo(20);
     }
 
+    /** Waits until every running replica agrees on their number and their shares are fair and cover all servers. */
+    private void awaitFairShares(int replicaCount, List<String> servers, int min, int max) {
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            Map<String, Set<String>> held = settled(replicaCount);
+            assertThat(held).hasSize(replicaCount);
+            assertFairAndDisjoint(held, servers, min, max);
+        });
+    }
+
     @Test
     void threeReplicasEachClaimTheirFairShareOfTwentyServers() {
         List<String> servers = servers("fair");
         List.of("r1", "r2", "r3").forEach(r -> start(r, servers));
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-            Map<String, Set<String>> held = settled(3);
-            assertThat(held).hasSize(3);
-            assertThat(last.values()).allMatch(h -> h.fairShare() == 7);
-            assertFairAndDisjoint(held, servers, 6, 7);
-        });
+        awaitFairShares(3, servers, 6, 7);
+        assertThat(last.values()).allMatch(h -> h.fairShare() == 7);
     }
 
     @Test
@@ -106,14 +111,10 @@ class ServerLeasesTest {
         List<String> servers = servers("join");
         start("j1", servers);
         start("j2", servers);
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertFairAndDisjoint(settled(2), servers, 10, 10));
+        awaitFairShares(2, servers, 10, 10);
 
         start("j3", servers);
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-            Map<String, Set<String>> held = settled(3);
-            assertThat(held).hasSize(3);
-            assertFairAndDisjoint(held, servers, 6, 7);
-        });
+        awaitFairShares(3, servers, 6, 7);
     }
 
     @Test
@@ -125,11 +126,7 @@ class ServerLeasesTest {
         assertThat(orphaned).isNotEmpty();
 
         kill("d3");
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-            Map<String, Set<String>> held = settled(2);
-            assertThat(held).hasSize(2);
-            assertFairAndDisjoint(held, servers, 10, 10);
-        });
+        awaitFairShares(2, servers, 10, 10);
     }
 
     @Test

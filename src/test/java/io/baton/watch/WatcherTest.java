@@ -163,7 +163,7 @@ class WatcherTest {
             QuarkusTransaction.requiringNew().run(() -> WatchedServer.update(
                     "owner = 'another-replica', leaseUntil = ?1 where server = ?2",
                     OffsetDateTime.now().plusHours(1), BatonTestServices.DIGDAG_SERVER));
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().get("/q/health/ready").then()
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/q/health/ready").then()
                     .body(containsString("polled by another replica")));
             List.of("+etl+transform+prepare", "+etl+transform+parallel_group+clean_a",
                     "+etl+transform+parallel_group+clean_b", "+etl+transform+aggregate", "+etl+load")

@@ -83,7 +83,7 @@ class PushModeTest {
 
     @Test
     void aNotificationPublishesTheTaskAtOnceWhileTheWatcherReadsNoTaskList() {
-        // The consumer first: the safety net reads the task list 8 s after the attempt is found.
+        // The consumer first: the safety net reads the task list 20 s after the attempt is found.
         try (KafkaTestConsumer consumer = new KafkaTestConsumer(events.topic())) {
             String attempt = startFollowed("push1");
             emulator.resetCounts();
@@ -145,7 +145,7 @@ class PushModeTest {
         String attempt = startFollowed("push2");
         try {
             emulator.completeTask(attempt, "+etl+extract");
-            await().atMost(Duration.ofSeconds(15)).until(() -> stored("push2") == 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> stored("push2") == 1);
             assertThat(emulator.attempt(attempt).done()).isFalse();
         } finally {
             emulator.completeAll(attempt);

@@ -17,6 +17,7 @@ import java.util.UUID;
 
 import static io.baton.KafkaTestConsumer.header;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static io.restassured.RestAssured.given;
 
@@ -61,6 +62,9 @@ class OutboxRelayTest {
 
     @Test
     void healthMetricsAndOpenApiAreServed() {
+        // A probe may still be DOWN for a moment after start on a loaded machine (each check has its own timeout).
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> given().when().get("/q/health/ready").then().statusCode(200));
         given().when().get("/q/health/ready").then().statusCode(200)
                 .body(containsString("\"PostgreSQL\""))
                 .body(containsString("\"Kafka\""))

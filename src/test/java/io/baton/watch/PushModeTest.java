@@ -149,7 +149,7 @@ class PushModeTest {
         String attempt = startFollowed("push2");
         try {
             emulator.completeTask(attempt, "+etl+extract");
-            await().atMost(Duration.ofSeconds(40)).until(() -> stored("push2") == 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> stored("push2") == 1);
             assertThat(emulator.attempt(attempt).done()).isFalse();
         } finally {
             emulator.completeAll(attempt);

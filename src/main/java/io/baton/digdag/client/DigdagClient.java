@@ -76,10 +76,12 @@ public class DigdagClient implements AutoCloseable {
         this.guard = guard(config, tries);
     }
 
-    /** Tries as configured; each try ends after the read timeout; no jitter and no cap beyond the last backoff. */
+    /**
+     * Tries as configured, each ended after the read timeout; the backoff doubles from the configured one without
+     * jitter or cap (Fault Tolerance's defaults would add 200 ms of jitter, cap at a minute and stop after 3 minutes).
+     */
     private static Guard guard(DigdagConfig.Server config, int tries) {
         long backoff = config.backoff().toMillis();
-        long lastBackoff = backoff << Math.min(Math.max(0, tries - 2), 20);
         return Guard.create()
                 .withRetry()
                 .maxRetries(tries - 1)
@@ -87,7 +89,7 @@ public class DigdagClient implements AutoCloseable {
                 .jitter(0, ChronoUnit.MILLIS)
                 .maxDuration(0, ChronoUnit.MILLIS)
                 .retryOn(List.of(DigdagUnavailableException.class, TimeoutException.class))
-                .withExponentialBackoff().factor(2).maxDelay(lastBackoff, ChronoUnit.MILLIS).done()
+                .withExponentialBackoff().factor(2).maxDelay(Long.MAX_VALUE, ChronoUnit.MILLIS).done()
                 .beforeRetry(failure -> LOG.debugf("%s; trying again", failure.getMessage()))
                 .done()
                 .withTimeout().duration(config.readTimeout().toMillis(), ChronoUnit.MILLIS).done()

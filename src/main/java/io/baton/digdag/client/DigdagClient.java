@@ -255,6 +255,12 @@ public class DigdagClient implements AutoCloseable {
                     + config.readTimeout().toMillis() + " ms", e));
         } catch (DigdagUnavailableException e) {
             throw callFailed(e);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            // The guard rethrows an interruption of the calling thread as a (checked) InterruptedException.
+            Thread.currentThread().interrupt();
+            throw new DigdagUnavailableException(0, describe(endpoint) + " interrupted", e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.baton.digdag.client;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -42,42 +44,46 @@ class DigdagClientTransportTest {
         }
     }
 
-    private final CountDownLatch hangUntilTheEnd = new CountDownLatch(1);
-    private final List<Received> received = new CopyOnWriteArrayList<>();
-    private final Map<String, Answer> answers = new ConcurrentHashMap<>();
-    private volatile boolean hang;
     private HttpServer server;
     private DigdagClient client;
+    private final Map<String, Answer> answers = new ConcurrentHashMap<>();
+    private final List<Received> received = new CopyOnWriteArrayList<>();
+    private volatile boolean hang;
+    private final CountDownLatch hangUntilTheEnd = new CountDownLatch(1);
 
     @BeforeEach
     void start() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", this::answer);
         server.setExecutor(Executors.newCachedThreadPool());
-        server.createContext("/", exchange -> {
-            Map<String, String> headers = new HashMap<>();
-            exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(), values.get(0)));
-            String path = exchange.getRequestURI().getPath();
-            received.add(new Received(exchange.getRequestMethod(), path, exchange.getRequestURI().getRawQuery(),
-                    headers, new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
-            if (hang) {
-                try {
-                    hangUntilTheEnd.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            Answer answer = answers.getOrDefault(exchange.getRequestMethod() + " " + path,
-                    new Answer(404, "application/json", "{\"message\":\"no such path\",\"status\":404}", Map.of()));
-            byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", answer.contentType());
-            answer.headers().forEach(exchange.getResponseHeaders()::add);
-            exchange.sendResponseHeaders(answer.status(), body.length == 0 ? -1 : body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        });
         server.start();
-        client = new DigdagClient("transport", ServerSettings.of(url() + "/").withHeaders(Map.of("Authorization", "Bearer t0ken")), new SimpleMeterRegistry());
+        client = new DigdagClient("transport", ServerSettings.of(url() + "/")
+                .withHeaders(Map.of("Authorization", "Bearer t0ken")), new SimpleMeterRegistry());
+    }
+
+    /** Notes the request, hangs if told to, and gives the answer set for its method and path (else Digdag's 404). */
+    private void answer(HttpExchange exchange) throws IOException {
+        Map<String, String> headers = new HashMap<>();
+        exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(), values.get(0)));
+        String path = exchange.getRequestURI().getPath();
+        received.add(new Received(exchange.getRequestMethod(), path, exchange.getRequestURI().getRawQuery(), headers,
+                new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
+        if (hang) {
+            try {
+                hangUntilTheEnd.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Answer answer = answers.getOrDefault(exchange.getRequestMethod() + " " + path,
+                new Answer(404, "application/json", "{\"message\":\"no such path\",\"status\":404}", Map.of()));
+        byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", answer.contentType());
+        answer.headers().forEach(exchange.getResponseHeaders()::add);
+        exchange.sendResponseHeaders(answer.status(), body.length == 0 ? -1 : body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
     }
 
     private String url() {

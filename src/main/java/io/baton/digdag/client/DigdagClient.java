@@ -5,17 +5,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.smallrye.faulttolerance.api.Guard;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.client.Client;
+import jakarta.ws.rs.client.Entity;
+import jakarta.ws.rs.client.Invocation;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.client.impl.ClientBuilderImpl;
 
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,11 +31,17 @@ import java.util.StringJoiner;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Typed client of one Digdag server's REST API (JDK HttpClient + Jackson). Tries a call again with a doubling backoff
- * after an I/O error, a timeout or a 5xx, never after a 4xx. Every try is timed as {@code baton.digdag.requests}
- * (tags server, endpoint template, method, status). Header values are never logged: they may hold credentials.
+ * Typed client of one Digdag server's REST API: the Quarkus REST client (its JAX-RS {@code Client}) carries the
+ * requests, a SmallRye Fault Tolerance {@link Guard} built from the server's settings tries a call again with a
+ * doubling backoff after an I/O error, a timeout or a 5xx, never after a 4xx. Every try is timed as
+ * {@code baton.digdag.requests} (tags server, endpoint template, method, status). Header values are never logged:
+ * they may hold credentials.
+ *
+ * <p>Bodies are read as bytes and mapped with {@link DigdagJson}, not by the REST client's JSON readers: a 409 of
+ * {@code PUT /api/attempts} carries the existing attempt, errors may be empty or not JSON (a proxy's page), and
+ * session times must keep the offset Digdag wrote, as the emulator writes them with the same mapper.
  */
-public class DigdagClient {
+public class DigdagClient implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(DigdagClient.class);
     private static final String USER_AGENT = "baton";
@@ -40,7 +52,9 @@ public class DigdagClient {
     private final String serverName;
     private final String baseUrl;
     private final DigdagConfig.Server config;
-    private final HttpClient http;
+    private final int tries;
+    private final Client http;
+    private final Guard guard;
     private final ObjectMapper mapper = DigdagJson.mapper();
     private final MeterRegistry registry;
     private final OutageLog outages;
@@ -49,12 +63,36 @@ public class DigdagClient {
         this.serverName = serverName;
         this.baseUrl = config.url().replaceAll("/+$", "");
         this.config = config;
+        this.tries = Math.max(1, config.maxAttempts());
         this.registry = registry;
         this.outages = new OutageLog(serverName, Clock.systemUTC());
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(config.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER)
+        this.http = new ClientBuilderImpl()
+                .setUserAgent(USER_AGENT)
+                .followRedirects(false)
+                .connectTimeout(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                // Closes a hung connection; the guard's timeout below bounds the whole try.
+                .readTimeout(config.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .build();
+        this.guard = guard(config, tries);
+    }
+
+    /**
+     * Tries as configured, each ended after the read timeout; the backoff doubles from the configured one without
+     * jitter or cap (Fault Tolerance's defaults would add 200 ms of jitter, cap at a minute and stop after 3 minutes).
+     */
+    private static Guard guard(DigdagConfig.Server config, int tries) {
+        long backoff = config.backoff().toMillis();
+        return Guard.create()
+                .withRetry()
+                .maxRetries(tries - 1)
+                .delay(backoff, ChronoUnit.MILLIS)
+                .jitter(0, ChronoUnit.MILLIS)
+                .maxDuration(0, ChronoUnit.MILLIS)
+                .retryOn(List.of(DigdagUnavailableException.class, TimeoutException.class))
+                .withExponentialBackoff().factor(2).maxDelay(Long.MAX_VALUE, ChronoUnit.MILLIS).done()
+                .beforeRetry(failure -> LOG.debugf("%s; trying again", failure.getMessage()))
+                .done()
+                .withTimeout().duration(config.readTimeout().toMillis(), ChronoUnit.MILLIS).done()
                 .build();
     }
 
@@ -64,6 +102,12 @@ public class DigdagClient {
 
     public String baseUrl() {
         return baseUrl;
+    }
+
+    /** Releases the REST client's connections. */
+    @Override
+    public void close() {
+        http.close();
     }
 
     public String version() {
@@ -136,7 +180,7 @@ public class DigdagClient {
      * that attempt, returned here with {@code created=false}. A lost answer is therefore safe to try again.
      */
     public StartResult start(StartRequest request) {
-        Response response = call(DigdagEndpoint.START_ATTEMPT, Map.of(), toJson(request));
+        Reply response = call(DigdagEndpoint.START_ATTEMPT, Map.of(), toJson(request));
         if (response.status() == 409) {
             return new StartResult(parse(response, Attempt.class), false);
         }
@@ -148,7 +192,7 @@ public class DigdagClient {
      * tasks finish first. If the attempt is already done (Digdag's 409), its current state is returned.
      */
     public Attempt kill(String attemptId) {
-        Response response = call(DigdagEndpoint.KILL_ATTEMPT, Map.of(), "{}", attemptId);
+        Reply response = call(DigdagEndpoint.KILL_ATTEMPT, Map.of(), "{}", attemptId);
         if (response.status() == 409) {
             return attempt(attemptId);
         }
@@ -201,64 +245,68 @@ public class DigdagClient {
         return parse(expectSuccess(call(endpoint, query, null, pathValues)), type);
     }
 
-    private Response call(DigdagEndpoint endpoint, Map<String, Object> query, String body, String... pathValues) {
-        HttpRequest request = request(endpoint, query, body, pathValues);
-        Duration backoff = config.backoff();
-        DigdagUnavailableException failure = null;
-        int tries = Math.max(1, config.maxAttempts());
-        for (int attempt = 1; attempt <= tries; attempt++) {
-            if (attempt > 1) {
-                pause(backoff, failure);
-                backoff = backoff.multipliedBy(2);
-            }
-            long start = System.nanoTime();
-            try {
-                HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-                record(endpoint, String.valueOf(response.statusCode()), start);
-                if (response.statusCode() < 500) {
-                    outages.answered();
-                    return new Response(response.statusCode(), response.body());
-                }
-                failure = new DigdagUnavailableException(response.statusCode(),
-                        describe(endpoint) + " answered " + response.statusCode() + ": " + message(response.body()),
-                        null);
-            } catch (IOException e) {
-                record(endpoint, "io_error", start);
-                failure = new DigdagUnavailableException(0, describe(endpoint) + " failed: " + e, e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new DigdagUnavailableException(0, describe(endpoint) + " interrupted", e);
-            }
-            outages.tryFailed();
-            LOG.debugf("%s, try %d of %d", failure.getMessage(), attempt, tries);
-        }
-        outages.callFailed(failure.getMessage() + " (" + tries + " tries)");
-        throw failure;
-    }
-
-    private HttpRequest request(DigdagEndpoint endpoint, Map<String, Object> query, String body, String... values) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(baseUrl + endpoint.path(values)
-                        + queryString(query)))
-                .timeout(config.readTimeout())
-                .header("Accept", "application/json")
-                .header("User-Agent", USER_AGENT);
-        config.headers().forEach(builder::header);
-        if (body == null) {
-            builder.method(endpoint.method(), HttpRequest.BodyPublishers.noBody());
-        } else {
-            builder.header("Content-Type", "application/json")
-                    .method(endpoint.method(), HttpRequest.BodyPublishers.ofString(body));
-        }
-        return builder.build();
-    }
-
-    private void pause(Duration backoff, DigdagUnavailableException failure) {
+    /** The first answer below 500, after as many tries as the guard allows. */
+    private Reply call(DigdagEndpoint endpoint, Map<String, Object> query, String body, String... pathValues) {
+        URI uri = URI.create(baseUrl + endpoint.path(pathValues) + queryString(query));
         try {
-            Thread.sleep(backoff.toMillis());
-        } catch (InterruptedException e) {
+            return guard.get(() -> tryOnce(endpoint, uri, body), Reply.class);
+        } catch (TimeoutException e) {
+            throw callFailed(new DigdagUnavailableException(0, describe(endpoint) + " got no answer within "
+                    + config.readTimeout().toMillis() + " ms", e));
+        } catch (DigdagUnavailableException e) {
+            throw callFailed(e);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            // The guard rethrows an interruption of the calling thread as a (checked) InterruptedException.
             Thread.currentThread().interrupt();
-            throw failure;
+            throw new DigdagUnavailableException(0, describe(endpoint) + " interrupted", e);
         }
+    }
+
+    private DigdagUnavailableException callFailed(DigdagUnavailableException failure) {
+        outages.callFailed(failure.getMessage() + " (" + tries + " tries)");
+        return failure;
+    }
+
+    /** One request; an I/O error or a 5xx is a {@link DigdagUnavailableException} for the guard to retry. */
+    private Reply tryOnce(DigdagEndpoint endpoint, URI uri, String body) {
+        long start = System.nanoTime();
+        Reply reply;
+        try {
+            reply = send(endpoint, uri, body);
+        } catch (ProcessingException e) {
+            record(endpoint, "io_error", start);
+            outages.tryFailed();
+            throw new DigdagUnavailableException(0, describe(endpoint) + " failed: " + rootCause(e), e);
+        }
+        record(endpoint, String.valueOf(reply.status()), start);
+        if (reply.status() >= 500) {
+            outages.tryFailed();
+            throw new DigdagUnavailableException(reply.status(), describe(endpoint) + " answered " + reply.status()
+                    + ": " + message(reply.body()), null);
+        }
+        outages.answered();
+        return reply;
+    }
+
+    private Reply send(DigdagEndpoint endpoint, URI uri, String body) {
+        Invocation.Builder request = http.target(uri).request(MediaType.APPLICATION_JSON_TYPE);
+        config.headers().forEach(request::header);
+        try (Response response = body == null ? request.method(endpoint.method())
+                : request.method(endpoint.method(), Entity.json(body))) {
+            byte[] bytes = response.hasEntity() ? response.readEntity(byte[].class) : null;
+            return new Reply(response.getStatus(), bytes == null ? new byte[0] : bytes);
+        }
+    }
+
+    /** The innermost cause names what failed ({@code ConnectException}, a timeout), not the JAX-RS wrapper. */
+    private static Throwable rootCause(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause;
     }
 
     private void record(DigdagEndpoint endpoint, String status, long startNanos) {
@@ -270,7 +318,7 @@ public class DigdagClient {
                 .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
     }
 
-    private Response expectSuccess(Response response) {
+    private Reply expectSuccess(Reply response) {
         if (response.status() == 404) {
             throw new DigdagNotFoundException(serverName + ": " + message(response.body()));
         }
@@ -281,7 +329,7 @@ public class DigdagClient {
         return response;
     }
 
-    private <T> T parse(Response response, Class<T> type) {
+    private <T> T parse(Reply response, Class<T> type) {
         try {
             return mapper.readValue(response.body(), type);
         } catch (IOException e) {
@@ -337,7 +385,7 @@ public class DigdagClient {
         return joiner.toString();
     }
 
-    private record Response(int status, byte[] body) {
+    private record Reply(int status, byte[] body) {
     }
 
     private record ProjectList(List<Project> projects) {

@@ -1,6 +1,7 @@
 package io.baton.digdag.client;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -27,6 +28,11 @@ public class DigdagClients {
                     + clients.keySet());
         }
         return client;
+    }
+
+    @PreDestroy
+    void close() {
+        clients.values().forEach(DigdagClient::close);
     }
 
     public Set<String> serverNames() {

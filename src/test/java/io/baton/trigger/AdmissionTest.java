@@ -153,21 +153,7 @@ class AdmissionTest {
         await().atMost(Duration.ofMinutes(1)).until(() -> running(bi).size() == 2);
         emulator.resetMaxRunningAttempts();
 
-        long rerun = QuarkusTransaction.requiringNew().call(() -> {
-            TriggerRun run = TriggerRun.forKey(rule, key).orElseThrow();
-            TriggerRerun seen = new TriggerRerun();
-            seen.ruleName = rule;
-            seen.correlationKey = key;
-            seen.downstreamSession = run.downstreamSession;
-            seen.upstreamId = index.rule(rule).orElseThrow().upstreams().get(0).id();
-            seen.upstreamSubject = PastServerProfile.SERVER + "/" + game + "/etl";
-            seen.upstreamAttempt = PastServerProfile.SERVER + "/" + UUID.randomUUID() + "/attempts/999999";
-            seen.upstreamAttemptId = "999999";
-            seen.upstreamFinishedAt = OffsetDateTime.now(ZoneOffset.UTC);
-            seen.action = "rerun";
-            seen.state = TriggerRerun.PENDING;
-            return TriggerRerun.open(seen).orElseThrow();
-        });
+        long rerun = openRerun(rule, key, game);
         await().atMost(Duration.ofMinutes(1)).until(() -> queuedAt(rerun).isPresent());
         fire(rule, day.plusDays(3));
         assertThat(rerunState(rerun)).as("no slot free: it waits").isEqualTo(TriggerRerun.PENDING);
@@ -185,6 +171,53 @@ class AdmissionTest {
         running(bi).forEach(a -> emulator.completeAll(a.id()));
         assertThat(emulator.maxRunningAttempts()).as("most attempts running at once").isEqualTo(2);
         await().atMost(Duration.ofMinutes(1)).until(() -> slotsHeld() == 0);
+    }
+
+    @Test
+    void aCascadeRerunDigdagRefusesForTooManyRunningAttemptsWaitsAndStartsLater() {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String game = "game-" + suffix;
+        String bi = "bi-" + suffix;
+        emulator.project(game).workflow("etl", "UTC", sequence(task("load")));
+        emulator.project(bi).workflow("report", "UTC", sequence(task("build")));
+        String rule = createRule("rerun-refused-" + suffix, game, bi, "rerun");
+        await().atMost(Duration.ofSeconds(30)).until(() -> index.rule(rule).isPresent());
+        LocalDate day = LocalDate.ofInstant(emulator.now(), ZoneOffset.UTC).plusDays(40);
+        String key = fire(rule, day);
+        await().atMost(Duration.ofMinutes(1)).until(() -> attempts(bi).size() == 1);
+        emulator.completeAll(attempts(bi).get(0).id());
+        long puts = emulator.requestCount("PUT /api/attempts");
+        emulator.faults().respondWith("PUT /api/attempts", 429, 1);
+
+        long rerun = openRerun(rule, key, game);
+        await().atMost(Duration.ofMinutes(1)).until(() -> TriggerRerun.STARTED.equals(rerunState(rerun)));
+        TriggerRerun started = QuarkusTransaction.requiringNew().call(() -> TriggerRerun.findById(rerun));
+        assertThat(started.tries).as("the refusal was not a failed try").isEqualTo(1);
+        assertThat(emulator.requestCount("PUT /api/attempts") - puts).as("refused once, then started").isEqualTo(2);
+        assertThat(sessionAttempts(bi, day)).hasSize(2);
+        running(bi).forEach(a -> emulator.completeAll(a.id()));
+    }
+
+    /**
+     * Opens a cascade rerun of the rule's run for {@code key}, as the trigger engine does when it sees the upstream
+     * succeed again in a newer attempt; the rerun starter picks it up.
+     */
+    private long openRerun(String rule, String key, String game) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            TriggerRun run = TriggerRun.forKey(rule, key).orElseThrow();
+            TriggerRerun seen = new TriggerRerun();
+            seen.ruleName = rule;
+            seen.correlationKey = key;
+            seen.downstreamSession = run.downstreamSession;
+            seen.upstreamId = index.rule(rule).orElseThrow().upstreams().get(0).id();
+            seen.upstreamSubject = PastServerProfile.SERVER + "/" + game + "/etl";
+            seen.upstreamAttempt = PastServerProfile.SERVER + "/" + UUID.randomUUID() + "/attempts/999999";
+            seen.upstreamAttemptId = "999999";
+            seen.upstreamFinishedAt = OffsetDateTime.now(ZoneOffset.UTC);
+            seen.action = "rerun";
+            seen.state = TriggerRerun.PENDING;
+            return TriggerRerun.open(seen).orElseThrow();
+        });
     }
 
     /** Fires the rule by hand for a day as a writer of bi; returns the correlation key. */

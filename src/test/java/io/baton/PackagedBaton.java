@@ -55,7 +55,8 @@ public final class PackagedBaton implements AutoCloseable {
             throw new IllegalStateException("cannot start the packaged application", e);
         }
         HttpClient http = HttpClient.newHttpClient();
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> http.send(
+        // A loaded build machine may take minutes to start a JVM; the wait ends as soon as the application is ready.
+        await().atMost(Duration.ofMinutes(4)).ignoreExceptions().until(() -> http.send(
                 HttpRequest.newBuilder(URI.create(url() + "/q/health/ready")).build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
     }

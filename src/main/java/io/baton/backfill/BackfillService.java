@@ -12,12 +12,15 @@ import io.baton.rules.Rule;
 import io.baton.rules.RuleService;
 import io.baton.trigger.Admission;
 import io.baton.trigger.TriggerRun;
+import io.quarkus.hibernate.orm.panache.Panache;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import jakarta.persistence.LockModeType;
 import org.jboss.logging.Logger;
 
 import java.time.OffsetDateTime;
@@ -26,6 +29,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
@@ -36,7 +41,10 @@ import java.util.stream.Collectors;
  * reader and the same evaluation), decides per downstream session (already ran: skip; upstreams held but never ran:
  * start; upstreams did not hold: skip with the reason) and, unless it is a dry run, opens a ledger row per start,
  * queued for admission at backfill priority. The ledger fires a session once, so a backfill run again starts nothing
- * twice. Planning reads Digdag for up to minutes, so it runs off the request thread.
+ * twice. Planning reads Digdag for up to minutes, so it runs off the request thread, under a lease on the backfill's
+ * row that the planning replica renews: a backfill whose replica died while planning is taken over by any replica
+ * once the lease runs out, and planned again. The plan and its ledger rows are committed in one transaction, and only
+ * by the holder of the lease, so planning twice starts nothing twice.
  */
 @ApplicationScoped
 public class BackfillService {
@@ -65,6 +73,9 @@ public class BackfillService {
 
     private ExecutorService planners;
 
+    /** The backfills this replica plans (or is about to): id → token of its claim. */
+    private final Map<Long, String> planning = new ConcurrentHashMap<>();
+
     /** One session's decision as stored in the plan. */
     record Decision(String session, String decision, String reason, String attemptId) {
     }
@@ -89,6 +100,7 @@ public class BackfillService {
         }
         SessionDates dates = SessionDates.of(request.from(), request.to(), config.maxSessions(), "a backfill");
         boolean dryRun = Boolean.TRUE.equals(request.dryRun());
+        String token = UUID.randomUUID().toString();
         long id = QuarkusTransaction.requiringNew().call(() -> {
             RuleBackfill backfill = new RuleBackfill();
             backfill.ruleName = rule.name();
@@ -97,6 +109,8 @@ public class BackfillService {
             backfill.dryRun = dryRun;
             backfill.state = RuleBackfill.PLANNING;
             backfill.requestedBy = requestedBy;
+            backfill.planner = token;
+            backfill.leaseUntil = OffsetDateTime.now(ZoneOffset.UTC).plus(config.planningLease());
             backfill.persist();
             if (!dryRun) {
                 audit.record(AuditLog.BACKFILL, rule.name(), dates.from() + ".." + dates.to(),
@@ -104,8 +118,57 @@ public class BackfillService {
             }
             return backfill.id;
         });
-        planners.execute(() -> plan(id));
+        planSoon(id, token);
         return get(rule.name(), id);
+    }
+
+    private void planSoon(long id, String token) {
+        planning.put(id, token);
+        planners.execute(() -> {
+            try {
+                plan(id, token);
+            } finally {
+                planning.remove(id);
+            }
+        });
+    }
+
+    /**
+     * Renews the leases of the backfills this replica plans, and takes over (as far as its planners are free)
+     * backfills still planning whose lease ran out: their replica died.
+     */
+    @Scheduled(every = "${baton.backfill.planning-check:10s}", delayed = "3s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void keepPlanning() {
+        try {
+            QuarkusTransaction.requiringNew().run(() -> planning.forEach((id, token) -> RuleBackfill.update(
+                    "leaseUntil = ?1 where id = ?2 and planner = ?3 and state = ?4", leaseEnd(), id, token,
+                    RuleBackfill.PLANNING)));
+            int free = config.planners() - planning.size();
+            if (free <= 0) {
+                return;
+            }
+            String token = UUID.randomUUID().toString();
+            @SuppressWarnings("unchecked")
+            List<Number> taken = QuarkusTransaction.requiringNew().call(() -> Panache.getEntityManager()
+                    .createNativeQuery("UPDATE rule_backfill SET planner = :token, lease_until = :until WHERE id IN "
+                            + "(SELECT id FROM rule_backfill WHERE state = '" + RuleBackfill.PLANNING + "' AND "
+                            + "(lease_until IS NULL OR lease_until < now()) ORDER BY id LIMIT :free "
+                            + "FOR UPDATE SKIP LOCKED) RETURNING id")
+                    .setParameter("token", token).setParameter("until", leaseEnd()).setParameter("free", free)
+                    .getResultList());
+            for (Number id : taken) {
+                LOG.infof("backfill %d was left planning by a replica that stopped; planning it here", id.longValue());
+                planSoon(id.longValue(), token);
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("renewing or taking over backfill plannings failed; tried again later: %s", e.getMessage());
+        }
+    }
+
+    private OffsetDateTime leaseEnd() {
+        return OffsetDateTime.now(ZoneOffset.UTC).plus(config.planningLease());
     }
 
     /** The backfill's plan and progress; 404 unless the rule has a backfill of that id. */
@@ -119,17 +182,22 @@ public class BackfillService {
         });
     }
 
-    private void plan(long id) {
+    private void plan(long id, String token) {
         try {
             RuleBackfill backfill = QuarkusTransaction.requiringNew().call(() -> RuleBackfill.findById(id));
             Rule rule = rules.get(backfill.ruleName);
             Backtest replay = backtests.replay(rule, backfill.fromDate, backfill.toDate);
             if (replay.sessions().size() > config.maxSessions()) {
-                fail(id, "the range holds " + replay.sessions().size() + " sessions of the rule; a backfill covers at "
+                fail(id, token, "the range holds " + replay.sessions().size() + " sessions of the rule; a backfill covers at "
                         + "most " + config.maxSessions() + ": backfill a shorter range");
                 return;
             }
             QuarkusTransaction.requiringNew().run(() -> {
+                RuleBackfill stored = held(id, token);
+                if (stored == null) {
+                    LOG.infof("backfill %d was taken over by another replica; its plan is written there", id);
+                    return;
+                }
                 Map<String, TriggerRun> ledger = runs(rule.name(), replay.sessions().stream()
                         .map(Backtest.SessionRow::downstreamSession).toList());
                 List<Decision> plan = new ArrayList<>();
@@ -142,7 +210,6 @@ public class BackfillService {
                     }
                     plan.add(decision);
                 }
-                RuleBackfill stored = RuleBackfill.findById(id);
                 stored.state = RuleBackfill.PLANNED;
                 stored.plannedAt = OffsetDateTime.now(ZoneOffset.UTC);
                 stored.requests = replay.requests();
@@ -150,7 +217,7 @@ public class BackfillService {
             });
         } catch (RuntimeException e) {
             LOG.warnf(e, "backfill %d could not be planned", id);
-            fail(id, e.getMessage());
+            fail(id, token, e.getMessage());
         }
     }
 
@@ -184,12 +251,21 @@ public class BackfillService {
                 .orElseThrow(() -> new IllegalStateException("no upstream session for " + row.downstreamSession()));
     }
 
-    private void fail(long id, String error) {
+    private void fail(long id, String token, String error) {
         QuarkusTransaction.requiringNew().run(() -> {
-            RuleBackfill backfill = RuleBackfill.findById(id);
-            backfill.state = RuleBackfill.FAILED;
-            backfill.error = error;
+            RuleBackfill backfill = held(id, token);
+            if (backfill != null) {
+                backfill.state = RuleBackfill.FAILED;
+                backfill.error = error;
+            }
         });
+    }
+
+    /** Locks the backfill if it is still planning under this claim; null when another replica has taken it over. */
+    private static RuleBackfill held(long id, String token) {
+        RuleBackfill backfill = RuleBackfill.findById(id, LockModeType.PESSIMISTIC_WRITE);
+        return backfill != null && RuleBackfill.PLANNING.equals(backfill.state) && token.equals(backfill.planner)
+                ? backfill : null;
     }
 
     private Backfill view(RuleBackfill backfill) {

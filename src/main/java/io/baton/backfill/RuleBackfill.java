@@ -52,5 +52,11 @@ public class RuleBackfill extends PanacheEntityBase {
 
     public String plan;
 
+    /** The planning replica's hold while {@code planning}: a token of its claim, and when it runs out unless renewed. */
+    public String planner;
+
+    @Column(name = "lease_until")
+    public OffsetDateTime leaseUntil;
+
     public String error;
 }

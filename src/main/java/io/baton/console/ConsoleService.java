@@ -14,6 +14,7 @@ import io.baton.rules.RuleService;
 import io.baton.rules.Upstream;
 import io.baton.security.Caller;
 import io.baton.trigger.Explanation;
+import io.baton.trigger.TriggerRerun;
 import io.baton.trigger.TriggerRun;
 import io.baton.trigger.TriggerService;
 import io.baton.watch.WatchedAttempt;
@@ -276,7 +277,23 @@ public class ConsoleService {
         } else {
             lines.add("Not fired: waiting for " + String.join(", ", explanation.missing()) + ".");
         }
+        for (Explanation.Rerun rerun : explanation.reruns()) {
+            lines.add("Re-run: " + rerun.upstream() + " ran again (attempt " + rerun.upstreamAttemptId() + " after "
+                    + rerun.previousAttemptId() + ", finished at " + time(rerun.upstreamFinishedAt().toInstant(), zone)
+                    + "); " + rerunOutcome(rerun) + ".");
+        }
         return lines;
+    }
+
+    private static String rerunOutcome(Explanation.Rerun rerun) {
+        String detail = rerun.detail() == null ? "" : ": " + rerun.detail();
+        return switch (rerun.state()) {
+            case TriggerRerun.NOTIFIED -> "announced attempt " + rerun.attemptId() + " as stale";
+            case TriggerRerun.STARTED -> "reran the downstream: attempt " + rerun.attemptId();
+            case TriggerRerun.COALESCED -> "covered by rerun attempt " + rerun.attemptId();
+            case TriggerRerun.PENDING, TriggerRerun.STARTING -> "the rerun waits" + detail;
+            default -> "rerun " + rerun.state() + detail;
+        };
     }
 
     private static String outcomeOf(Rule rule, String upstreamId) {

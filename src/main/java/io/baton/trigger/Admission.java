@@ -29,9 +29,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Admission control: Baton never has more than {@link TriggerConfig#maxRunningPerServer()} of its own downstream
- * attempts running on one Digdag server. Every start is admitted at one point, the starter's claim, so any kind of
- * start (ordinary triggers, backfills, reruns) waits in the same queue: ordinary triggers before backfill starts,
- * then in the order they asked. The queue and the slots are rows of {@code trigger_admission}, counted under an
+ * attempts running on one Digdag server. Every start is admitted at one point, the claim of
+ * {@link DownstreamStarter} or {@link RerunStarter}, so any kind of start waits in the same queue: ordinary triggers
+ * first, then cascade reruns, then backfill starts, and within each in the order they asked. The queue and the slots are rows of {@code trigger_admission}, counted under an
  * advisory lock per server, so the limit holds across replicas and crashes. A slot is given back when the watcher
  * reports the attempt's end, when the start came to nothing, or (a missed end) when Digdag says the attempt is done.
  */
@@ -41,7 +41,17 @@ public class Admission {
     private static final Logger LOG = Logger.getLogger(Admission.class);
 
     public static final int ORDINARY = 0;
-    public static final int BACKFILL = 1;
+    /** Cascade reruns ({@code onUpstreamRerun: rerun}): after ordinary triggers, before backfill starts. */
+    public static final int RERUN = 1;
+    public static final int BACKFILL = 2;
+
+    /** The queue with the state of each row's run or rerun ({@code r}, {@code x}). */
+    private static final String QUEUE = "trigger_admission a LEFT JOIN trigger_run r ON r.id = a.run_id "
+            + "LEFT JOIN trigger_rerun x ON x.id = a.rerun_id";
+    /** Of {@link #QUEUE}: the start waits to be admitted (not failed or gone meanwhile). */
+    private static final String WAITING = "coalesce(r.state, x.state) = '" + StartableRow.PENDING + "'";
+    /** Of {@link #QUEUE}: the last key of the queue's order (one priority holds runs only or reruns only). */
+    private static final String ORDER_ID = "coalesce(a.run_id, a.rerun_id)";
 
     /** First key of the advisory lock per server (the second is the server name's hash). */
     private static final int LOCK_CLASS = 0x0ad3155;
@@ -72,62 +82,71 @@ public class Admission {
     }
 
     /**
-     * Decides, in the claim's transaction, whether the run may call Digdag now. A run that must wait stays pending
-     * and asks again after {@link TriggerConfig#admissionRecheck()}, or as soon as a slot is given back.
+     * Decides, in the claim's transaction, whether the run or rerun may call Digdag now. One that must wait stays
+     * pending and asks again after {@link TriggerConfig#admissionRecheck()}, or as soon as a slot is given back.
      *
-     * @return whether the run holds a slot (or needs none: its rule is gone or in shadow mode)
+     * @return whether it holds a slot (or needs none: its rule is gone or in shadow mode)
      */
-    boolean admit(TriggerRun run) {
-        Optional<Rule> rule = index.rule(run.ruleName);
+    boolean admit(StartableRow start) {
+        Optional<Rule> rule = index.rule(start.ruleName);
         if (rule.isEmpty() || rule.get().isShadow()) {
             return true;
         }
         String server = rule.get().action().server();
+        String owner = owner(start);
         EntityManager em = Panache.getEntityManager();
         lock(em, server);
-        em.createNativeQuery("INSERT INTO trigger_admission (run_id, server, priority) VALUES (:run, :server, "
-                        + ORDINARY + ") ON CONFLICT (run_id) DO NOTHING")
-                .setParameter("run", run.id).setParameter("server", server).executeUpdate();
+        // A backfill's run was queued when it was opened, at backfill priority; other starts queue when they ask.
+        em.createNativeQuery("INSERT INTO trigger_admission (" + owner + ", server, priority) VALUES (:id, :server, "
+                        + ":priority) ON CONFLICT (" + owner + ") DO NOTHING")
+                .setParameter("id", start.id).setParameter("server", server)
+                .setParameter("priority", start instanceof TriggerRerun ? RERUN : ORDINARY).executeUpdate();
         Object[] self = (Object[]) em.createNativeQuery("SELECT admitted_at IS NOT NULL, priority, queued_at "
-                        + "FROM trigger_admission WHERE run_id = :run")
-                .setParameter("run", run.id).getSingleResult();
+                        + "FROM trigger_admission WHERE " + owner + " = :id")
+                .setParameter("id", start.id).getSingleResult();
         if ((Boolean) self[0]) {
             return true; // claimed again after a crash or a lost lease: it kept its slot
         }
         long taken = ((Number) em.createNativeQuery("SELECT count(*) FROM trigger_admission WHERE server = :server "
                         + "AND admitted_at IS NOT NULL")
                 .setParameter("server", server).getSingleResult()).longValue();
-        // Slots are kept for runs ahead in the queue; a free slot beyond them is this run's.
-        long ahead = ((Number) em.createNativeQuery("SELECT count(*) FROM trigger_admission a JOIN trigger_run r "
-                        + "ON r.id = a.run_id WHERE a.server = :server AND a.admitted_at IS NULL AND r.state = '"
-                        + TriggerRun.PENDING + "' AND (a.priority, a.queued_at, a.run_id) < (:priority, :queued, :run)")
+        // Slots are kept for starts ahead in the queue; a free slot beyond them is this one's.
+        long ahead = ((Number) em.createNativeQuery("SELECT count(*) FROM " + QUEUE + " WHERE a.server = :server "
+                        + "AND a.admitted_at IS NULL AND " + WAITING + " AND (a.priority, a.queued_at, " + ORDER_ID
+                        + ") < (:priority, :queued, :id)")
                 .setParameter("server", server).setParameter("priority", self[1]).setParameter("queued", self[2])
-                .setParameter("run", run.id).getSingleResult()).longValue();
+                .setParameter("id", start.id).getSingleResult()).longValue();
         if (taken + ahead < config.maxRunningPerServer()) {
-            em.createNativeQuery("UPDATE trigger_admission SET admitted_at = now() WHERE run_id = :run")
-                    .setParameter("run", run.id).executeUpdate();
+            em.createNativeQuery("UPDATE trigger_admission SET admitted_at = now() WHERE " + owner + " = :id")
+                    .setParameter("id", start.id).executeUpdate();
             return true;
         }
-        run.nextTryAt = OffsetDateTime.now(ZoneOffset.UTC).plus(config.admissionRecheck());
+        start.nextTryAt = OffsetDateTime.now(ZoneOffset.UTC).plus(config.admissionRecheck());
         return false;
     }
 
     /**
-     * Writes what the start did to the run's slot, in the record's transaction: an attempt still running keeps it;
-     * a run that waits again (Digdag refused, a transient failure, a held-back session) goes back to its place in
-     * the queue; anything else gives the slot back.
+     * Writes what the start did to its slot, in the record's transaction: an attempt still running keeps it; a start
+     * that waits again (Digdag refused, a transient failure, a held-back session, a downstream still running) goes
+     * back to its place in the queue; anything else gives the slot back.
      */
-    void settle(TriggerRun run, String runningAttemptId) {
+    void settle(StartableRow start, String runningAttemptId) {
         EntityManager em = Panache.getEntityManager();
+        String owner = owner(start);
         if (runningAttemptId != null) {
-            em.createNativeQuery("UPDATE trigger_admission SET attempt_id = :attempt WHERE run_id = :run")
-                    .setParameter("attempt", runningAttemptId).setParameter("run", run.id).executeUpdate();
-        } else if (TriggerRun.PENDING.equals(run.state)) {
-            em.createNativeQuery("UPDATE trigger_admission SET admitted_at = NULL WHERE run_id = :run")
-                    .setParameter("run", run.id).executeUpdate();
+            em.createNativeQuery("UPDATE trigger_admission SET attempt_id = :attempt WHERE " + owner + " = :id")
+                    .setParameter("attempt", runningAttemptId).setParameter("id", start.id).executeUpdate();
+        } else if (StartableRow.PENDING.equals(start.state)) {
+            em.createNativeQuery("UPDATE trigger_admission SET admitted_at = NULL WHERE " + owner + " = :id")
+                    .setParameter("id", start.id).executeUpdate();
         } else {
-            release(em, "run_id = :run", Map.of("run", run.id));
+            release(em, owner + " = :id", Map.of("id", start.id));
         }
+    }
+
+    /** The column of {@code trigger_admission} that names the start. */
+    private static String owner(StartableRow start) {
+        return start instanceof TriggerRerun ? "rerun_id" : "run_id";
     }
 
     /** The watcher saw an attempt end (in the transaction that publishes it): its slot, if Baton holds one, is free. */
@@ -220,8 +239,8 @@ public class Admission {
     }
 
     /**
-     * Deletes the slots matching {@code where} and makes the first waiting runs of their servers due now, so they do
-     * not wait for their next recheck. Runs whose next try is further off (backoff, held back) keep it.
+     * Deletes the slots matching {@code where} and makes the first waiting starts of their servers due now, so they do
+     * not wait for their next recheck. Starts whose next try is further off (backoff, held back) keep it.
      */
     private void release(EntityManager em, String where, Map<String, Object> params) {
         var delete = em.createNativeQuery("DELETE FROM trigger_admission WHERE " + where + " RETURNING server");
@@ -229,11 +248,13 @@ public class Admission {
         @SuppressWarnings("unchecked")
         List<String> servers = delete.getResultList();
         for (String server : servers.stream().distinct().toList()) {
-            em.createNativeQuery("UPDATE trigger_run SET next_try_at = now() WHERE id IN (SELECT a.run_id FROM "
-                            + "trigger_admission a JOIN trigger_run r ON r.id = a.run_id WHERE a.server = :server "
-                            + "AND a.admitted_at IS NULL AND r.state = '" + TriggerRun.PENDING + "' "
-                            + "AND r.next_try_at <= now() + make_interval(secs => :recheck) "
-                            + "ORDER BY a.priority, a.queued_at, a.run_id LIMIT :free)")
+            em.createNativeQuery("WITH next AS (SELECT a.run_id, a.rerun_id FROM " + QUEUE + " WHERE a.server = "
+                            + ":server AND a.admitted_at IS NULL AND " + WAITING + " AND coalesce(r.next_try_at, "
+                            + "x.next_try_at) <= now() + make_interval(secs => :recheck) "
+                            + "ORDER BY a.priority, a.queued_at, " + ORDER_ID + " LIMIT :free), "
+                            + "runs AS (UPDATE trigger_run SET next_try_at = now() "
+                            + "WHERE id IN (SELECT run_id FROM next)) "
+                            + "UPDATE trigger_rerun SET next_try_at = now() WHERE id IN (SELECT rerun_id FROM next)")
                     .setParameter("server", server)
                     .setParameter("recheck", (double) config.admissionRecheck().toSeconds())
                     .setParameter("free", servers.stream().filter(server::equals).count())

@@ -127,7 +127,7 @@ public class DownstreamStarter {
     @Scheduled(every = "1s", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void resumePending() {
-        List<Long> due = QuarkusTransaction.requiringNew().call(() -> TriggerRun.due(100));
+        List<Long> due = QuarkusTransaction.requiringNew().call(() -> StartableRow.due(TriggerRun.class, 100));
         due.forEach(this::startOrLeave);
     }
 
@@ -142,10 +142,8 @@ public class DownstreamStarter {
 
     /** Claims a run that admission control lets start now (the one point every start is admitted at). */
     private Optional<TriggerRun> claim(long runId) {
-        return TriggerRun.lockClaimable(runId).filter(admission::admit).map(run -> {
-            run.state = TriggerRun.STARTING;
-            run.tries++;
-            run.nextTryAt = OffsetDateTime.now(ZoneOffset.UTC).plus(config.startLease());
+        return StartableRow.lockClaimable(TriggerRun.class, runId).filter(admission::admit).map(run -> {
+            run.claim(config.startLease());
             return run;
         });
     }
@@ -211,13 +209,22 @@ public class DownstreamStarter {
 
     /** Digdag refused the start because too many attempts run: the run waits in the queue, not a failed try. */
     private Attempted waitForSlot(Rule rule, TriggerRun run, DigdagException refusal) {
-        registry.counter("baton.trigger.start.failures", "kind", "refused").increment();
         run.state = TriggerRun.PENDING;
         run.lastError = refusal.getMessage();
-        run.nextTryAt = OffsetDateTime.now(ZoneOffset.UTC).plus(config.admissionRecheck());
-        LOG.infof("Digdag refused to start the downstream of rule %s for %s for now; it waits: %s", run.ruleName,
-                run.downstreamSession, refusal.getMessage());
+        run.nextTryAt = refusedForLoad(run, refusal);
         return new Attempted(rule, run.downstreamSession, true, null);
+    }
+
+    /**
+     * Counts and logs a start (a run or a cascade rerun) that Digdag refused for load.
+     *
+     * @return when it asks again
+     */
+    OffsetDateTime refusedForLoad(StartableRow start, DigdagException refusal) {
+        registry.counter("baton.trigger.start.failures", "kind", "refused").increment();
+        LOG.infof("Digdag refused to start the downstream of rule %s for %s for now; it waits: %s", start.ruleName,
+                start.correlationKey, refusal.getMessage());
+        return OffsetDateTime.now(ZoneOffset.UTC).plus(config.admissionRecheck());
     }
 
     /**

@@ -13,12 +13,14 @@ import java.util.Map;
 /**
  * Why a rule has or has not fired for a correlation key: the satisfied upstreams with when and by which session,
  * the missing ones, the rule's condition with the value of each upstream in it, the ledger row (the run) if there is
- * one, and the events the rule failed to evaluate. {@code held_back}: the run waits for the previous downstream
- * session to succeed ({@code dependsOnPast}).
+ * one, the re-runs of its upstreams seen after it fired ({@code onUpstreamRerun}: what each notified or reran),
+ * and the events the rule failed to evaluate. {@code held_back}: the run waits for the previous downstream session
+ * to succeed ({@code dependsOnPast}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Explanation(String rule, String correlationKey, String status, List<Satisfied> satisfied,
                          List<String> missing, Condition condition, boolean windowExpired, Run run,
+                         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Rerun> reruns,
                          @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Failure> errors, RealStart downstream) {
 
     public static final String EVALUATION_FAILED = "evaluation_failed";
@@ -36,8 +38,8 @@ public record Explanation(String rule, String correlationKey, String status, Lis
     }
 
     Explanation withDownstream(RealStart downstream) {
-        return new Explanation(rule, correlationKey, status, satisfied, missing, condition, windowExpired, run, errors,
-                downstream);
+        return new Explanation(rule, correlationKey, status, satisfied, missing, condition, windowExpired, run, reruns,
+                errors, downstream);
     }
 
     public record Satisfied(String upstream, String sessionTime, String attemptId, OffsetDateTime finishedAt,
@@ -50,16 +52,36 @@ public record Explanation(String rule, String correlationKey, String status, Lis
                       int tries, String lastError, String heldBack) {
     }
 
+    /**
+     * An upstream that ran again for the session after the rule fired, and what the rule did about it.
+     *
+     * @param action             {@code notify} or {@code rerun}
+     * @param state              {@code notified}; or the rerun's: pending, starting, started, coalesced, skipped, failed
+     * @param upstream           {@code server/project/workflow[/task]} that ran again
+     * @param upstreamAttemptId  its new attempt, the one that caused this
+     * @param previousAttemptId  its attempt that had satisfied the rule before
+     * @param seenAt             when Baton saw the re-run
+     * @param attemptId          the downstream attempt: that a rerun started (or that covers it), or for notify the
+     *                           one that ran on the old data
+     * @param detail             why it waits, was skipped or failed
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Rerun(long id, String action, String state, String upstream, String upstreamAttemptId,
+                        String previousAttemptId, OffsetDateTime upstreamFinishedAt, OffsetDateTime seenAt,
+                        String attemptId, String attemptUrl, OffsetDateTime startedAt, String detail) {
+    }
+
     public record Failure(String eventId, String upstreamSession, String error, OffsetDateTime failedAt) {
     }
 
     /** Failures of evaluations whose correlation key could not even be computed. */
     static Explanation ofFailures(Rule rule, List<EvaluationError> errors) {
         return new Explanation(rule.name(), null, EVALUATION_FAILED, List.of(), List.of(), null, false, null,
-                failures(errors), null);
+                List.of(), failures(errors), null);
     }
 
-    static Explanation of(Rule rule, Evaluation evaluation, TriggerRun run, List<EvaluationError> errors) {
+    static Explanation of(Rule rule, Evaluation evaluation, TriggerRun run, List<TriggerRerun> reruns,
+                          List<EvaluationError> errors) {
         List<Satisfied> satisfied = evaluation.satisfied().values().stream().flatMap(List::stream)
                 .map(c -> new Satisfied(c.upstreamId, c.sessionTime, c.attemptId, c.finishedAt, c.satisfiedAt, c.eventId))
                 .toList();
@@ -78,7 +100,19 @@ public record Explanation(String rule, String correlationKey, String status, Lis
         return new Explanation(rule.name(), evaluation.correlationKey(), status, satisfied, evaluation.missing(),
                 condition(rule, evaluation), evaluation.expired(), run == null ? null : new Run(run.id,
                 run.downstreamSession, run.state, run.manual, run.requestedBy, run.createdAt, run.startedAt,
-                run.attemptId, run.attemptUrl, run.tries, run.lastError, run.heldBack), failures(errors), null);
+                run.attemptId, run.attemptUrl, run.tries, run.lastError, run.heldBack), reruns(run, reruns),
+                failures(errors), null);
+    }
+
+    private static List<Rerun> reruns(TriggerRun run, List<TriggerRerun> reruns) {
+        if (run == null) {
+            return List.of(); // re-runs are seen only after the rule fired
+        }
+        return reruns.stream().map(r -> new Rerun(r.id, r.action, r.state, r.upstreamSubject, r.upstreamAttemptId,
+                r.previousAttemptId, r.upstreamFinishedAt, r.createdAt,
+                r.attemptId != null ? r.attemptId : TriggerRerun.NOTIFIED.equals(r.state) ? run.attemptId : null,
+                r.attemptUrl != null ? r.attemptUrl : TriggerRerun.NOTIFIED.equals(r.state) ? run.attemptUrl : null,
+                r.startedAt, r.detail)).toList();
     }
 
     private static List<Failure> failures(List<EvaluationError> errors) {

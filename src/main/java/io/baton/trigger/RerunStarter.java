@@ -59,6 +59,9 @@ public class RerunStarter {
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    Admission admission;
+
     private final ExecutorService starting = Executors.newFixedThreadPool(2, task -> {
         Thread thread = new Thread(task, "baton-rerun-start");
         thread.setDaemon(true);
@@ -78,7 +81,7 @@ public class RerunStarter {
     @Scheduled(every = "1s", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void resumeDue() {
-        List<Long> due = QuarkusTransaction.requiringNew().call(() -> TriggerRerun.due(100));
+        List<Long> due = QuarkusTransaction.requiringNew().call(() -> StartableRow.due(TriggerRerun.class, 100));
         due.forEach(this::startOrLeave);
     }
 
@@ -99,27 +102,38 @@ public class RerunStarter {
         }
         TriggerRerun rerun = claimed.get();
         Rule rule = null;
-        boolean waits;
+        Tried tried;
         try {
             rule = rules.get(rerun.ruleName);
-            waits = attempt(rule, rerun);
+            tried = attempt(rule, rerun);
         } catch (ProblemException deleted) {
-            waits = end(rerun, TriggerRerun.SKIPPED, "the rule was deleted");
+            tried = end(rerun, TriggerRerun.SKIPPED, "the rule was deleted");
         } catch (RuntimeException e) {
             if (TransientFailures.isTransient(e)) {
                 throw e; // the lease runs out and the rerun is claimed again
             }
             LOG.errorf(e, "rerun %d cannot be processed and is recorded as failed", rerunId);
-            waits = end(rerun, TriggerRerun.FAILED, "cannot be processed: " + e);
+            tried = end(rerun, TriggerRerun.FAILED, "cannot be processed: " + e);
         }
         Rule known = rule;
-        boolean waited = waits;
-        QuarkusTransaction.requiringNew().run(() -> record(known, rerun, claimedAt, waited));
+        Tried result = tried;
+        QuarkusTransaction.requiringNew().run(() -> record(known, rerun, claimedAt, result));
     }
 
     /**
-     * Claims the rerun unless another rerun of the same rule and key is being started: the advisory lock the
-     * evaluation takes serializes the check between replicas.
+     * What a try left to record.
+     *
+     * @param waits            the rerun waits (downstream still running, Digdag refused for load): not a failed try
+     * @param runningAttemptId the attempt it started (or found) while that still runs; it keeps the admission slot
+     */
+    private record Tried(boolean waits, String runningAttemptId) {
+        static final Tried WAITS = new Tried(true, null);
+        static final Tried ENDED = new Tried(false, null);
+    }
+
+    /**
+     * Claims the rerun unless another rerun of the same rule and key is being started (the advisory lock the
+     * evaluation takes serializes the check between replicas) or admission control makes it wait for a slot.
      */
     private Optional<TriggerRerun> claim(long rerunId) {
         Optional<TriggerRerun> row = TriggerRerun.findByIdOptional(rerunId);
@@ -127,20 +141,19 @@ public class RerunStarter {
             return Optional.empty();
         }
         TriggerCondition.lock(row.get().ruleName, row.get().correlationKey);
-        return TriggerRerun.lockClaimable(rerunId).filter(rerun -> !TriggerRerun.anotherStarting(rerun)).map(rerun -> {
-            rerun.state = TriggerRerun.STARTING;
-            rerun.tries++;
-            rerun.nextTryAt = OffsetDateTime.now(ZoneOffset.UTC).plus(config.startLease());
-            return rerun;
-        });
+        return StartableRow.lockClaimable(TriggerRerun.class, rerunId)
+                .filter(rerun -> !TriggerRerun.anotherStarting(rerun)).filter(admission::admit).map(rerun -> {
+                    rerun.claim(config.startLease());
+                    return rerun;
+                });
     }
 
     /**
      * Decides and, when the downstream session is free, starts the rerun in Digdag; sets the result on the row.
      *
-     * @return whether the rerun waits (not a failed try)
+     * @return whether it waits and the attempt it started
      */
-    private boolean attempt(Rule rule, TriggerRerun rerun) {
+    private Tried attempt(Rule rule, TriggerRerun rerun) {
         if (!Boolean.TRUE.equals(rule.enabled()) || rule.isShadow() || rule.upstreamRerun() != UpstreamRerun.RERUN) {
             return end(rerun, TriggerRerun.SKIPPED, "the rule no longer reruns its downstream (disabled, shadow, or "
                     + "onUpstreamRerun changed)");
@@ -161,11 +174,23 @@ public class RerunStarter {
             if (latest.isPresent() && !latest.get().done() && !retryName.equals(latest.get().retryAttemptName())) {
                 return waitFor(rerun, "attempt " + latest.get().id() + " of the downstream session is still running");
             }
-            StartResult result = starter.startRerun(rule, target, rerun.correlationKey, session, retryName);
+            StartResult result;
+            try {
+                result = starter.startRerun(rule, target, rerun.correlationKey, session, retryName);
+            } catch (DigdagException e) {
+                if (!Admission.refusedForLoad(e)) {
+                    throw e;
+                }
+                rerun.state = TriggerRerun.PENDING;
+                rerun.detail = e.getMessage();
+                rerun.nextTryAt = starter.refusedForLoad(rerun, e);
+                return Tried.WAITS;
+            }
             rerun.attemptId = result.attempt().id();
             rerun.attemptUrl = target.client().baseUrl() + "/attempts/" + result.attempt().id();
             rerun.startedAt = OffsetDateTime.now(ZoneOffset.UTC);
-            return end(rerun, TriggerRerun.STARTED, null);
+            end(rerun, TriggerRerun.STARTED, null);
+            return new Tried(false, result.attempt().done() ? null : result.attempt().id());
         } catch (DigdagUnavailableException e) {
             registry.counter("baton.trigger.rerun.failures", "kind", "transient").increment();
             if (rerun.tries >= config.maxTries()) {
@@ -176,36 +201,37 @@ public class RerunStarter {
             rerun.nextTryAt = OffsetDateTime.now(ZoneOffset.UTC).plus(starter.backoff(rerun.tries));
             LOG.warnf("rerun %d of rule %s for %s failed (try %d), retrying: %s", rerun.id, rerun.ruleName,
                     rerun.downstreamSession, rerun.tries, e.getMessage());
-            return false;
+            return Tried.ENDED;
         } catch (DigdagException | DownstreamStarter.PermanentFailure e) {
             registry.counter("baton.trigger.rerun.failures", "kind", "permanent").increment();
             return end(rerun, TriggerRerun.FAILED, e.getMessage());
         }
     }
 
-    private boolean waitFor(TriggerRerun rerun, String reason) {
+    private Tried waitFor(TriggerRerun rerun, String reason) {
         rerun.state = TriggerRerun.PENDING;
         rerun.detail = reason;
         rerun.nextTryAt = OffsetDateTime.now(ZoneOffset.UTC).plus(config.rerunRecheck());
-        return true;
+        return Tried.WAITS;
     }
 
-    private static boolean end(TriggerRerun rerun, String state, String detail) {
+    private static Tried end(TriggerRerun rerun, String state, String detail) {
         rerun.state = state;
         rerun.detail = detail;
-        return false;
+        return Tried.ENDED;
     }
 
     /** Writes what the rerun did, unless another replica has taken it over since (its result is the one kept). */
-    private void record(Rule rule, TriggerRerun result, OffsetDateTime claimedAt, boolean waited) {
+    private void record(Rule rule, TriggerRerun result, OffsetDateTime claimedAt, Tried tried) {
         if (TriggerRerun.lock(result.id).filter(current -> current.heldBy(result)).isEmpty()) {
             LOG.infof("rerun %d was taken over by another replica; its outcome is recorded there", result.id);
             return;
         }
-        if (waited) {
+        if (tried.waits()) {
             result.tries--; // after the claim check, which compares the claimed tries
         }
         TriggerRerun rerun = Panache.getEntityManager().merge(result);
+        admission.settle(rerun, tried.runningAttemptId());
         if (TriggerRerun.PENDING.equals(rerun.state)) {
             return;
         }

@@ -18,11 +18,9 @@ import java.util.Optional;
  */
 @Entity
 @Table(name = "trigger_rerun")
-public class TriggerRerun extends RuleKeyRow {
+public class TriggerRerun extends StartableRow {
 
     public static final String NOTIFIED = "notified";
-    public static final String PENDING = "pending";
-    public static final String STARTING = "starting";
     public static final String STARTED = "started";
     /** Started no attempt of its own: another rerun of the session, started after this one was seen, covers it. */
     public static final String COALESCED = "coalesced";
@@ -52,15 +50,9 @@ public class TriggerRerun extends RuleKeyRow {
     public OffsetDateTime upstreamFinishedAt;
 
     public String action;
-    public String state;
 
     @Column(name = "created_at", insertable = false, updatable = false)
     public OffsetDateTime createdAt;
-
-    public int tries;
-
-    @Column(name = "next_try_at")
-    public OffsetDateTime nextTryAt;
 
     @Column(name = "started_at")
     public OffsetDateTime startedAt;
@@ -100,34 +92,8 @@ public class TriggerRerun extends RuleKeyRow {
         return insertedId(ids);
     }
 
-    /** Locks a rerun that may be started now: pending and due, or starting with its lease run out; else empty. */
-    @SuppressWarnings("unchecked")
-    static Optional<TriggerRerun> lockClaimable(long id) {
-        List<TriggerRerun> rows = getEntityManager()
-                .createNativeQuery("SELECT * FROM trigger_rerun WHERE id = :id AND state IN ('" + PENDING + "', '"
-                        + STARTING + "') AND next_try_at <= now() FOR UPDATE SKIP LOCKED", TriggerRerun.class)
-                .setParameter("id", id)
-                .getResultList();
-        return rows.stream().findFirst();
-    }
-
-    /** Reruns due: pending ones whose next try has come, and starting ones whose lease ran out. */
-    @SuppressWarnings("unchecked")
-    static List<Long> due(int limit) {
-        return ((List<Number>) getEntityManager()
-                .createNativeQuery("SELECT id FROM trigger_rerun WHERE state IN ('" + PENDING + "', '" + STARTING
-                        + "') AND next_try_at <= now() ORDER BY next_try_at, id LIMIT :limit")
-                .setParameter("limit", limit)
-                .getResultList()).stream().map(Number::longValue).toList();
-    }
-
     static Optional<TriggerRerun> lock(long id) {
         return findByIdOptional(id, LockModeType.PESSIMISTIC_WRITE);
-    }
-
-    /** Whether this row still holds the claim {@code claimed} made (no other replica has taken the rerun over since). */
-    boolean heldBy(TriggerRerun claimed) {
-        return STARTING.equals(state) && tries == claimed.tries;
     }
 
     /**

@@ -18,10 +18,8 @@ import java.util.Optional;
  */
 @Entity
 @Table(name = "trigger_run")
-public class TriggerRun extends RuleKeyRow {
+public class TriggerRun extends StartableRow {
 
-    public static final String PENDING = "pending";
-    public static final String STARTING = "starting";
     public static final String STARTED = "started";
     public static final String ALREADY_EXISTED = "already_existed";
     public static final String RETRIED = "retried";
@@ -33,7 +31,6 @@ public class TriggerRun extends RuleKeyRow {
     @Column(name = "downstream_session")
     public String downstreamSession;
 
-    public String state;
     public boolean manual;
 
     @Column(name = "requested_by")
@@ -53,11 +50,6 @@ public class TriggerRun extends RuleKeyRow {
 
     @Column(name = "attempt_url")
     public String attemptUrl;
-
-    public int tries;
-
-    @Column(name = "next_try_at")
-    public OffsetDateTime nextTryAt;
 
     @Column(name = "last_error")
     public String lastError;
@@ -89,38 +81,9 @@ public class TriggerRun extends RuleKeyRow {
         return insertedId(ids);
     }
 
-    /**
-     * Locks a run that may be started now for this transaction: pending, or starting with its lease run out (the
-     * replica that claimed it died); empty when there is none or another replica holds the row.
-     */
-    @SuppressWarnings("unchecked")
-    static Optional<TriggerRun> lockClaimable(long id) {
-        List<TriggerRun> rows = getEntityManager()
-                .createNativeQuery("SELECT * FROM trigger_run WHERE id = :id AND (state = '" + PENDING + "' OR (state = '"
-                        + STARTING + "' AND next_try_at <= now())) FOR UPDATE SKIP LOCKED", TriggerRun.class)
-                .setParameter("id", id)
-                .getResultList();
-        return rows.stream().findFirst();
-    }
-
-    /** Runs due: pending ones whose next try has come, and starting ones whose lease ran out. */
-    @SuppressWarnings("unchecked")
-    static List<Long> due(int limit) {
-        return ((List<Number>) getEntityManager()
-                .createNativeQuery("SELECT id FROM trigger_run WHERE state IN ('" + PENDING + "', '" + STARTING + "') "
-                        + "AND next_try_at <= now() ORDER BY next_try_at LIMIT :limit")
-                .setParameter("limit", limit)
-                .getResultList()).stream().map(Number::longValue).toList();
-    }
-
     /** Locks the run for this transaction, to record what its start did. */
     static Optional<TriggerRun> lock(long id) {
         return findByIdOptional(id, LockModeType.PESSIMISTIC_WRITE);
-    }
-
-    /** Whether this row still holds the claim {@code claimed} made (no other replica has taken the run over since). */
-    boolean heldBy(TriggerRun claimed) {
-        return STARTING.equals(state) && tries == claimed.tries;
     }
 
     /** Turns the rule's shadow runs recorded since {@code since} into pending ones, for the starter to start. */

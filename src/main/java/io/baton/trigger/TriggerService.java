@@ -295,6 +295,9 @@ public class TriggerService {
                             + "order by finishedAt, id", rule.name(), keys).stream()
                     .collect(Collectors.groupingBy(c -> c.correlationKey));
             List<String> runKeys = runs.values().stream().map(run -> run.correlationKey).distinct().toList();
+            Map<String, List<TriggerRerun>> reruns = runKeys.isEmpty() ? Map.of()
+                    : TriggerRerun.<TriggerRerun>list("ruleName = ?1 and correlationKey in ?2 order by id", rule.name(),
+                    runKeys).stream().collect(Collectors.groupingBy(r -> r.correlationKey));
             Map<String, List<EvaluationError>> errorsOfRuns = runKeys.isEmpty() ? Map.of()
                     : EvaluationError.<EvaluationError>list("ruleName = ?1 and correlationKey in ?2 "
                             + "order by failedAt desc, id desc", rule.name(), runKeys).stream()
@@ -309,14 +312,15 @@ public class TriggerService {
                         : entry.errorIds().stream().map(errorsAlone::get).toList();
                 return entry.key() == null ? Explanation.ofFailures(rule, errors) : Explanation.of(rule,
                         Evaluation.of(rule, entry.key(), conditions.getOrDefault(entry.key(), List.of()), expressions),
-                        entry.runId() == null ? null : runs.get(entry.runId()), errors);
+                        entry.runId() == null ? null : runs.get(entry.runId()),
+                        reruns.getOrDefault(entry.key(), List.of()), errors);
             }).toList();
         });
     }
 
     private Explanation explanation(Rule rule, String key, TriggerRun run, List<EvaluationError> errors) {
         return Explanation.of(rule, Evaluation.of(rule, key, TriggerCondition.of(rule.name(), key), expressions), run,
-                errors);
+                TriggerRerun.of(rule.name(), key), errors);
     }
 
     /**
@@ -340,12 +344,15 @@ public class TriggerService {
             Map<String, TriggerRun> runs = TriggerRun.<TriggerRun>list("ruleName in ?1 and correlationKey in ?2",
                     names, allKeys).stream().collect(Collectors.toMap(r -> r.ruleName + "\n" + r.correlationKey,
                     r -> r, (first, second) -> first));
+            Map<String, List<TriggerRerun>> reruns = TriggerRerun.<TriggerRerun>list("ruleName in ?1 and "
+                            + "correlationKey in ?2 order by id", names, allKeys).stream()
+                    .collect(Collectors.groupingBy(r -> r.ruleName + "\n" + r.correlationKey));
             List<Explanation> explanations = new ArrayList<>();
             keys.forEach((rule, ruleKeys) -> ruleKeys.forEach(key -> {
                 String id = rule.name() + "\n" + key;
                 explanations.add(Explanation.of(rule,
                         Evaluation.of(rule, key, conditions.getOrDefault(id, List.of()), expressions), runs.get(id),
-                        List.of()));
+                        reruns.getOrDefault(id, List.of()), List.of()));
             }));
             return explanations;
         });

@@ -25,7 +25,13 @@ public final class BackfillApi {
 
     /** A rule of team bi: when {@code game}/etl has succeeded for a date, start {@code bi}/report for it. */
     public static String createRule(String name, String game, String bi) {
+        return createRule(name, game, bi, "ignore");
+    }
+
+    /** {@link #createRule(String, String, String)} with the rule's {@code onUpstreamRerun}. */
+    public static String createRule(String name, String game, String bi, String onUpstreamRerun) {
         Map<String, Object> rule = new HashMap<>();
+        rule.put("onUpstreamRerun", onUpstreamRerun);
         rule.put("name", name);
         rule.put("team", "bi");
         rule.put("upstreams", List.of(Map.of("digdag", Map.of("server", PastServerProfile.SERVER, "project", game,

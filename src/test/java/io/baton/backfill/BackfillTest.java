@@ -7,6 +7,8 @@ import io.baton.digdag.client.Attempt;
 import io.baton.digdag.client.AttemptQuery;
 import io.baton.digdag.client.DigdagClients;
 import io.baton.emulator.DigdagEmulator;
+import io.quarkus.hibernate.orm.panache.Panache;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -131,6 +133,43 @@ class BackfillTest {
         assertThat(again.path("summary").path("alreadyRan").asInt()).isEqualTo(50);
         assertThat(again.path("summary").path("notSatisfied").asInt()).isEqualTo(10);
         assertThat(downstreamAttempts(bi)).as("run again, it starts nothing").hasSize(50);
+    }
+
+    /**
+     * A backfill left {@code planning} by a replica that died (its row as that replica left it: its claim, a lease
+     * run out) is taken over and planned by this one; a backfill whose planner still holds its lease is left to it.
+     */
+    @Test
+    void aBackfillLeftPlanningByADeadReplicaIsPlannedByALiveOne() {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String game = "game-" + suffix;
+        String bi = "bi-" + suffix;
+        emulator.project(game).workflow("etl", "UTC", sequence(task("load")));
+        emulator.project(bi).workflow("report", "UTC", sequence(task("build")));
+        LocalDate day = LocalDate.ofInstant(emulator.now(), ZoneOffset.UTC).plusDays(1);
+        PastServerProfile.advanceTo(day.atTime(LocalTime.of(1, 0)).toInstant(ZoneOffset.UTC));
+        emulator.completeAll(emulator.startAttempt(game, "etl", midnight(day), Map.of()));
+        String rule = createRule("dead-planner-" + suffix, game, bi);
+
+        long dead = leftPlanning(rule, day, "a-replica-that-died", "now() - interval '1 second'");
+        long alive = leftPlanning(rule, day, "a-replica-still-planning", "now() + interval '1 hour'");
+        JsonNode planned = finished(rule, dead, "planned");
+        assertThat(planned.path("sessions")).singleElement().satisfies(s -> {
+            assertThat(s.path("session").asText()).isEqualTo(session(day));
+            assertThat(s.path("decision").asText()).isEqualTo("start");
+        });
+        assertThat(get(rule, alive).path("state").asText()).isEqualTo("planning");
+        assertThat(downstreamAttempts(bi)).as("a dry run starts nothing").isEmpty();
+    }
+
+    /** Writes a dry-run backfill of one day as a planning replica leaves it: planning, its claim, its lease. */
+    private static long leftPlanning(String rule, LocalDate day, String planner, String leaseUntil) {
+        return QuarkusTransaction.requiringNew().call(() -> ((Number) Panache.getEntityManager().createNativeQuery(
+                        "INSERT INTO rule_backfill (rule_name, from_date, to_date, dry_run, state, requested_by, "
+                                + "planner, lease_until) VALUES (:rule, :day, :day, true, 'planning', 'bi-writer', "
+                                + ":planner, " + leaseUntil + ") RETURNING id")
+                .setParameter("rule", rule).setParameter("day", day).setParameter("planner", planner)
+                .getSingleResult()).longValue());
     }
 
     @Test

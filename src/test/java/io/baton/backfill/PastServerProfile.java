@@ -44,6 +44,7 @@ public class PastServerProfile implements QuarkusTestProfile {
                 "baton.trigger.max-running-per-server", String.valueOf(LIMIT),
                 "baton.trigger.admission-recheck", "1s",
                 "baton.trigger.admission-check-interval", "2s",
-                "baton.backtest.max-requests-per-second", "100");
+                "baton.backtest.max-requests-per-second", "100",
+                "baton.backfill.planning-check", "1s");
     }
 }

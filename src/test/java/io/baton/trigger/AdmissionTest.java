@@ -20,11 +20,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalTime;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -127,6 +129,119 @@ class AdmissionTest {
     }
 
     /**
+     * A cascade rerun takes a slot like any start: with both slots held it waits (and an ordinary trigger asking
+     * later still goes first); it starts when a slot frees, and never more than the limit run. The rerun is opened as
+     * the trigger engine opens one when it sees the upstream run again ({@link UpstreamRerunTest} covers that part).
+     */
+    @Test
+    void aCascadeRerunWaitsForASlotAfterOrdinaryTriggersAndStartsWhenOneFrees() {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String game = "game-" + suffix;
+        String bi = "bi-" + suffix;
+        emulator.project(game).workflow("etl", "UTC", sequence(task("load")));
+        emulator.project(bi).workflow("report", "UTC", sequence(task("build")));
+        String rule = createRule("rerun-slot-" + suffix, game, bi, "rerun");
+        await().atMost(Duration.ofSeconds(30)).until(() -> index.rule(rule).isPresent());
+        await().atMost(Duration.ofMinutes(1)).until(() -> slotsHeld() == 0); // earlier tests' attempts have ended
+        LocalDate day = LocalDate.ofInstant(emulator.now(), ZoneOffset.UTC).plusDays(30);
+        String key = fire(rule, day);
+        await().atMost(Duration.ofMinutes(1)).until(() -> attempts(bi).size() == 1);
+        emulator.completeAll(attempts(bi).get(0).id());
+        await().atMost(Duration.ofMinutes(1)).until(() -> slotsHeld() == 0);
+        fire(rule, day.plusDays(1));
+        fire(rule, day.plusDays(2));
+        await().atMost(Duration.ofMinutes(1)).until(() -> running(bi).size() == 2);
+        emulator.resetMaxRunningAttempts();
+
+        long rerun = openRerun(rule, key, game);
+        await().atMost(Duration.ofMinutes(1)).until(() -> queuedAt(rerun).isPresent());
+        fire(rule, day.plusDays(3));
+        assertThat(rerunState(rerun)).as("no slot free: it waits").isEqualTo(TriggerRerun.PENDING);
+        assertThat(sessionAttempts(bi, day)).hasSize(1);
+
+        // First slot: the ordinary trigger that asked after the rerun; second: the rerun.
+        emulator.completeAll(running(bi).get(0).id());
+        await().atMost(Duration.ofMinutes(1)).until(() -> sessionAttempts(bi, day.plusDays(3)).size() == 1);
+        assertThat(rerunState(rerun)).isEqualTo(TriggerRerun.PENDING);
+        assertThat(sessionAttempts(bi, day)).hasSize(1);
+        emulator.completeAll(running(bi).get(0).id());
+        await().atMost(Duration.ofMinutes(1)).until(() -> TriggerRerun.STARTED.equals(rerunState(rerun)));
+        assertThat(sessionAttempts(bi, day)).hasSize(2);
+        assertThat(running(bi)).hasSize(2);
+        running(bi).forEach(a -> emulator.completeAll(a.id()));
+        assertThat(emulator.maxRunningAttempts()).as("most attempts running at once").isEqualTo(2);
+        await().atMost(Duration.ofMinutes(1)).until(() -> slotsHeld() == 0);
+    }
+
+    @Test
+    void aCascadeRerunDigdagRefusesForTooManyRunningAttemptsWaitsAndStartsLater() {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String game = "game-" + suffix;
+        String bi = "bi-" + suffix;
+        emulator.project(game).workflow("etl", "UTC", sequence(task("load")));
+        emulator.project(bi).workflow("report", "UTC", sequence(task("build")));
+        String rule = createRule("rerun-refused-" + suffix, game, bi, "rerun");
+        await().atMost(Duration.ofSeconds(30)).until(() -> index.rule(rule).isPresent());
+        LocalDate day = LocalDate.ofInstant(emulator.now(), ZoneOffset.UTC).plusDays(40);
+        String key = fire(rule, day);
+        await().atMost(Duration.ofMinutes(1)).until(() -> attempts(bi).size() == 1);
+        emulator.completeAll(attempts(bi).get(0).id());
+        long puts = emulator.requestCount("PUT /api/attempts");
+        emulator.faults().respondWith("PUT /api/attempts", 429, 1);
+
+        long rerun = openRerun(rule, key, game);
+        await().atMost(Duration.ofMinutes(1)).until(() -> TriggerRerun.STARTED.equals(rerunState(rerun)));
+        TriggerRerun started = QuarkusTransaction.requiringNew().call(() -> TriggerRerun.findById(rerun));
+        assertThat(started.tries).as("the refusal was not a failed try").isEqualTo(1);
+        assertThat(emulator.requestCount("PUT /api/attempts") - puts).as("refused once, then started").isEqualTo(2);
+        assertThat(sessionAttempts(bi, day)).hasSize(2);
+        running(bi).forEach(a -> emulator.completeAll(a.id()));
+    }
+
+    /**
+     * Opens a cascade rerun of the rule's run for {@code key}, as the trigger engine does when it sees the upstream
+     * succeed again in a newer attempt; the rerun starter picks it up.
+     */
+    private long openRerun(String rule, String key, String game) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            TriggerRun run = TriggerRun.forKey(rule, key).orElseThrow();
+            TriggerRerun seen = new TriggerRerun();
+            seen.ruleName = rule;
+            seen.correlationKey = key;
+            seen.downstreamSession = run.downstreamSession;
+            seen.upstreamId = index.rule(rule).orElseThrow().upstreams().get(0).id();
+            seen.upstreamSubject = PastServerProfile.SERVER + "/" + game + "/etl";
+            seen.upstreamAttempt = PastServerProfile.SERVER + "/" + UUID.randomUUID() + "/attempts/999999";
+            seen.upstreamAttemptId = "999999";
+            seen.upstreamFinishedAt = OffsetDateTime.now(ZoneOffset.UTC);
+            seen.action = "rerun";
+            seen.state = TriggerRerun.PENDING;
+            return TriggerRerun.open(seen).orElseThrow();
+        });
+    }
+
+    /** Fires the rule by hand for a day as a writer of bi; returns the correlation key. */
+    private static String fire(String rule, LocalDate day) {
+        return as(TestTokens.writer("bi")).post("/api/v1/rules/" + rule + "/fire?session=" + day).then()
+                .statusCode(201).extract().path("correlationKey");
+    }
+
+    private static String rerunState(long rerun) {
+        return QuarkusTransaction.requiringNew().call(() -> TriggerRerun.<TriggerRerun>findById(rerun).state);
+    }
+
+    /** When the rerun asked for a slot, once it has. */
+    private static Optional<Object> queuedAt(long rerun) {
+        return QuarkusTransaction.requiringNew().call(() -> Panache.getEntityManager()
+                .createNativeQuery("SELECT queued_at FROM trigger_admission WHERE rerun_id = :id")
+                .setParameter("id", rerun).getResultStream().findFirst());
+    }
+
+    private List<Attempt> sessionAttempts(String project, LocalDate day) {
+        return attempts(project).stream().filter(a -> a.sessionTime().toLocalDate().equals(day)).toList();
+    }
+
+    /**
      * Replicas and threads claiming at once: each claim is its own transaction on its own connection, as on separate
      * replicas; the advisory lock per server lets exactly as many through as there are slots.
      */
@@ -149,7 +264,7 @@ class AdmissionTest {
             List<Future<Boolean>> claims = runs.stream().map(id -> replicas.submit(() -> {
                 go.await();
                 return QuarkusTransaction.requiringNew().call(() ->
-                        TriggerRun.lockClaimable(id).filter(admission::admit).isPresent());
+                        StartableRow.lockClaimable(TriggerRun.class, id).filter(admission::admit).isPresent());
             })).toList();
             go.countDown();
             int admitted = 0;

@@ -15,6 +15,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -157,12 +158,41 @@ class UpstreamRerunTest {
             assertThat(reruns(chain.eikaiwaRule()).get(0).attemptId).isEqualTo(eikaiwaRerun.id());
             assertThat(reruns(chain.biRule()).get(0).attemptId).isEqualTo(biRerun.id());
             assertThat(reruns(chain.biRule()).get(0).upstreamAttemptId).isEqualTo(eikaiwaRerun.id());
+            rerunsAreShownInRunsAndExplain(chain, eikaiwaRerun, reruns(chain.eikaiwaRule()).get(0));
 
             var started = triggerEvents.awaitRecords(rs -> rs.stream().anyMatch(r -> chain.biRule().equals(r.key())
                     && "io.baton.trigger.rerun-started".equals(header(r, "ce_type"))), Duration.ofSeconds(20));
             assertThat(started.stream().filter(r -> chain.eikaiwaRule().equals(r.key()))
                     .map(r -> header(r, "ce_type"))).containsOnlyOnce("io.baton.trigger.rerun-started");
         }
+    }
+
+    /** The rule's runs and its explanation of the day show the rerun: what caused it, its attempt, state, times. */
+    private void rerunsAreShownInRunsAndExplain(Chain chain, Attempt eikaiwaRerun, TriggerRerun recorded) {
+        JsonPath explained = given().auth().oauth2(TestTokens.reader())
+                .get("/api/v1/rules/" + chain.eikaiwaRule() + "/explain?session=2026-11-24").then().statusCode(200)
+                .extract().jsonPath();
+        List<JsonPath> shown = List.of(explained, given().auth().oauth2(TestTokens.reader())
+                .get("/api/v1/rules/" + chain.eikaiwaRule() + "/runs").then().statusCode(200).extract().jsonPath()
+                .setRootPath("find { it.correlationKey == '2026-11-24' }"));
+        for (JsonPath day : shown) {
+            assertThat(day.getList("reruns")).hasSize(1);
+            assertThat(day.getString("reruns[0].action")).isEqualTo("rerun");
+            assertThat(day.getString("reruns[0].state")).isEqualTo("started");
+            assertThat(day.getString("reruns[0].upstream")).isEqualTo("main/" + chain.game() + "/etl");
+            assertThat(day.getString("reruns[0].upstreamAttemptId")).isEqualTo(recorded.upstreamAttemptId);
+            assertThat(day.getString("reruns[0].previousAttemptId")).isEqualTo(recorded.previousAttemptId)
+                    .isNotEqualTo(recorded.upstreamAttemptId);
+            assertThat(day.getString("reruns[0].attemptId")).isEqualTo(eikaiwaRerun.id());
+            assertThat(day.getString("reruns[0].attemptUrl")).endsWith("/attempts/" + eikaiwaRerun.id());
+            assertThat(day.getString("reruns[0].seenAt")).isNotNull();
+            assertThat(day.getString("reruns[0].startedAt")).isNotNull();
+            assertThat(day.getString("run.attemptId")).as("the run keeps its first attempt")
+                    .isNotEqualTo(eikaiwaRerun.id());
+        }
+        assertThat(given().auth().oauth2(TestTokens.reader()).get("/api/v1/rules/" + chain.eikaiwaRule()
+                        + "/explain?session=2026-11-25").then().statusCode(200).extract().jsonPath()
+                .getList("reruns")).as("the other day was not re-run").isNull();
     }
 
     @Test

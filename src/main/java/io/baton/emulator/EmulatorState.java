@@ -18,17 +18,14 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
 import static io.baton.digdag.client.Task.CANCELED;
 import static io.baton.digdag.client.Task.GROUP_RETRY_WAITING;
-import static io.baton.digdag.client.Task.PLANNED;
 import static io.baton.digdag.client.Task.RETRY_WAITING;
 import static io.baton.digdag.client.Task.RUNNING;
-import static io.baton.digdag.client.Task.SUCCESS;
 import static io.baton.emulator.EmulatorViews.view;
 
 /**
@@ -175,7 +172,7 @@ final class EmulatorState implements TaskMachine.Owner {
                 return new Started(view(existing), false);
             }
         }
-        Map<String, Task> resumed = resume == null ? Map.of() : resumedTasks(session, resume);
+        Map<String, Tsk> resumed = resume == null ? Map.of() : resumedTasks(session, resume);
         if (session == null) {
             session = store.addSession(key, workflow,
                     sessionTime.atZoneSameInstant(ZoneId.of(workflow.timezone())).toOffsetDateTime());
@@ -184,16 +181,7 @@ final class EmulatorState implements TaskMachine.Owner {
         Att attempt = store.add(new Att(store.nextAttemptId(), session.attempts.size() + 1, session, workflow,
                 retryAttemptName, params.deepCopy(), machine.instant()));
         maxRunning = Math.max(maxRunning, ++running);
-        Tsk root = machine.addRoot(attempt);
-        root.state = PLANNED;
-        for (Tsk task : attempt.tasks) {
-            Task earlier = resumed.get(task.fullName);
-            if (earlier != null) {
-                task.state = SUCCESS;
-                task.updatedAt = earlier.updatedAt();
-            }
-        }
-        machine.progress(attempt);
+        machine.start(attempt, resumed);
         return new Started(view(attempt), true);
     }
 
@@ -203,33 +191,12 @@ final class EmulatorState implements TaskMachine.Owner {
     }
 
     /** The tasks of the resumed attempt that the new attempt copies as already successful, by full name. */
-    private Map<String, Task> resumedTasks(Sess session, Resume resume) {
+    private Map<String, Tsk> resumedTasks(Sess session, Resume resume) {
         Att source = store.attemptById(EmulatorStore.parseId(resume.attemptId()));
         if (source.session != session) {
             throw ApiError.badRequest("Resuming attempt " + source.id + " needs its own session");
         }
-        List<Tsk> candidates;
-        if (Resume.FAILED.equals(resume.mode())) {
-            if (source.success) {
-                throw ApiError.badRequest("Resuming successfully completed attempts is not supported");
-            }
-            candidates = source.tasks.stream().filter(t -> t.parent != null && SUCCESS.equals(t.state)).toList();
-        } else if (Resume.FROM.equals(resume.mode())) {
-            Tsk from = source.tasks.stream()
-                    .filter(t -> t.fullName.equals(resume.from()) || t.fullName.endsWith(resume.from()))
-                    .findFirst().orElseThrow(() -> ApiError.badRequest("No task matches " + resume.from()));
-            candidates = source.tasks.stream()
-                    .filter(t -> t.parent != null && t.id < from.id && !from.hasAncestor(t))
-                    .toList();
-            candidates.stream().filter(t -> !SUCCESS.equals(t.state)).findFirst().ifPresent(t -> {
-                throw ApiError.badRequest("Resuming non-successful tasks is not allowed: task_id=" + t.id);
-            });
-        } else {
-            throw ApiError.badRequest("resume.mode is failed or from: " + resume.mode());
-        }
-        Map<String, Task> copied = new HashMap<>();
-        candidates.forEach(t -> copied.put(t.fullName, view(t)));
-        return copied;
+        return TaskTree.resumable(source, resume);
     }
 
     /** Kills a running attempt; answers with the attempt as it was before, like Digdag. */

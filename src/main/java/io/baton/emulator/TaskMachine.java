@@ -14,6 +14,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
@@ -125,9 +126,10 @@ final class TaskMachine {
         }
     }
 
-    /** The task rows of a new attempt, made from its workflow's definition. */
-    Tsk addRoot(Att attempt) {
-        return tree.addTask(attempt, null, attempt.workflow.spec().root(attempt.workflow.name()), "");
+    /** Starts a new attempt: its task rows, those {@code resumed} copied as successful, and its first tasks. */
+    void start(Att attempt, Map<String, Tsk> resumed) {
+        tree.addTasks(attempt, resumed).state = PLANNED;
+        progress(attempt);
     }
 
     /** Forgets the waits for a retry; with {@code restartIds}, task ids count from 1 again. */

@@ -3,10 +3,13 @@ package io.baton.emulator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.baton.digdag.client.Resume;
 import io.baton.emulator.Stored.Att;
 import io.baton.emulator.Stored.Tsk;
 
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -37,7 +40,52 @@ final class TaskTree {
         taskSeq = 0;
     }
 
-    Tsk addTask(Att attempt, Tsk parent, TaskSpec spec, String parentName) {
+    /**
+     * Adds the task rows of a new attempt from its workflow's definition; the root is returned. Tasks named in
+     * {@code resumed} are copies: {@code success} from the start, with the {@code updatedAt} of the run they stand for.
+     */
+    Tsk addTasks(Att attempt, Map<String, Tsk> resumed) {
+        Tsk root = addTask(attempt, null, attempt.workflow.spec().root(attempt.workflow.name()), "");
+        for (Tsk task : attempt.tasks) {
+            Tsk earlier = resumed.get(task.fullName);
+            if (earlier != null) {
+                task.state = SUCCESS;
+                task.updatedAt = earlier.updatedAt;
+            }
+        }
+        return root;
+    }
+
+    /**
+     * The tasks of {@code source} that an attempt resuming it copies as already successful, by full name: with mode
+     * {@code failed} those that succeeded, with {@code from} every task before the one named (all must have succeeded).
+     */
+    static Map<String, Tsk> resumable(Att source, Resume resume) {
+        List<Tsk> candidates;
+        if (Resume.FAILED.equals(resume.mode())) {
+            if (source.success) {
+                throw ApiError.badRequest("Resuming successfully completed attempts is not supported");
+            }
+            candidates = source.tasks.stream().filter(t -> t.parent != null && SUCCESS.equals(t.state)).toList();
+        } else if (Resume.FROM.equals(resume.mode())) {
+            Tsk from = source.tasks.stream()
+                    .filter(t -> t.fullName.equals(resume.from()) || t.fullName.endsWith(resume.from()))
+                    .findFirst().orElseThrow(() -> ApiError.badRequest("No task matches " + resume.from()));
+            candidates = source.tasks.stream()
+                    .filter(t -> t.parent != null && t.id < from.id && !from.hasAncestor(t))
+                    .toList();
+            candidates.stream().filter(t -> !SUCCESS.equals(t.state)).findFirst().ifPresent(t -> {
+                throw ApiError.badRequest("Resuming non-successful tasks is not allowed: task_id=" + t.id);
+            });
+        } else {
+            throw ApiError.badRequest("resume.mode is failed or from: " + resume.mode());
+        }
+        Map<String, Tsk> copied = new HashMap<>();
+        candidates.forEach(t -> copied.put(t.fullName, t));
+        return copied;
+    }
+
+    private Tsk addTask(Att attempt, Tsk parent, TaskSpec spec, String parentName) {
         Tsk task = new Tsk(++taskSeq, parentName + "+" + spec.name(), parent, spec, spec.config(), spec.isGroup(),
                 spec.duration(), now.get());
         attempt.add(task);

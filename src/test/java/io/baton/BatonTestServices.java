@@ -4,6 +4,7 @@ import io.baton.digdag.DigdagApiContract;
 import io.baton.emulator.DigdagEmulator;
 import io.baton.emulator.EmulatorOptions;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import org.awaitility.core.ConditionTimeoutException;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,20 +14,26 @@ import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 
+import static org.awaitility.Awaitility.await;
+
 /**
  * The one test resource of the integration tests: makes sure the real PostgreSQL and Kafka of
  * {@code scripts/services.sh} run, gives every test run a fresh database and its own topics, and a JWT key pair
  * minted for this run only (no key is kept in the repository), and a Digdag API emulator as the Digdag server
- * {@code main}. The emulator lives as long as the JVM, across Quarkus restarts: tests drive it through
- * {@link #emulator()} and name their projects uniquely, since earlier tests' projects and attempts are still there.
- * It checks every exchange against Digdag's API description ({@link DigdagApiContract}): a request or an answer that
- * breaks the contract is answered with a 500 naming the problem.
+ * {@code main}. The emulator lives as long as the JVM and tests drive it through {@link #emulator()}; every test
+ * class starts on a reset one ({@link #resetEmulator()}). Baton's database lives as long as one Quarkus app, which
+ * test classes of the same profile share: rules and runs of earlier classes are still there, so tests name their
+ * rules and projects uniquely. The emulator checks every exchange against Digdag's API description
+ * ({@link DigdagApiContract}): a request or an answer that breaks the contract is answered with a 500 naming it.
  */
 public class BatonTestServices implements QuarkusTestResourceLifecycleManager {
 
@@ -42,12 +49,17 @@ public class BatonTestServices implements QuarkusTestResourceLifecycleManager {
     public static final String DIGDAG_SERVER = "main";
 
     private static DigdagEmulator emulator;
+    /** The database of the running Quarkus app. */
+    private static volatile String appDatabase;
 
     private String database;
 
     @Override
     public Map<String, String> start() {
         database = freshDatabase();
+        appDatabase = database;
+        // A new app watches the emulator from scratch: it must not take attempts of earlier apps for its own.
+        emulator().reset();
 
         Map<String, String> config = new HashMap<>();
         config.put("quarkus.datasource.jdbc.url", jdbcUrl(database));
@@ -75,6 +87,36 @@ public class BatonTestServices implements QuarkusTestResourceLifecycleManager {
         return emulator;
     }
 
+    /**
+     * Gives the test class about to run an emulator of its own: {@link DigdagEmulator#reset()}, which Baton's watcher
+     * takes for the same server going on (not a restarted one). When the reset ended attempts an earlier class left
+     * running, waits until the watcher of the app, which goes on running for this class, has seen them end, so that
+     * it does not publish their ends in the background of this class's tests.
+     */
+    public static synchronized void resetEmulator() {
+        if (emulator == null || emulator.reset() == 0 || appDatabase == null) {
+            return;
+        }
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> attemptsFollowed(appDatabase) == 0);
+        } catch (ConditionTimeoutException e) {
+            System.err.println("WARN: Baton's watcher still follows attempts of an earlier test class on the emulator; "
+                    + "their ends may be published during the next class");
+        }
+    }
+
+    private static long attemptsFollowed(String database) throws SQLException {
+        try (Connection connection = connect(database);
+             PreparedStatement query = connection.prepareStatement(
+                     "SELECT count(*) FROM watch_attempt WHERE server = ?")) {
+            query.setString(1, DIGDAG_SERVER);
+            try (ResultSet rows = query.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+
     public static String topic(String name) {
         return name + "." + RUN_ID;
     }
@@ -82,6 +124,7 @@ public class BatonTestServices implements QuarkusTestResourceLifecycleManager {
     @Override
     public void stop() {
         if (database != null) {
+            appDatabase = null;
             dropDatabase(database);
         }
     }

@@ -1,97 +1,62 @@
 package io.baton.emulator;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.baton.digdag.client.Attempt;
-import io.baton.digdag.client.DigdagEndpoint;
 import io.baton.digdag.client.DigdagJson;
 import io.baton.digdag.client.Resume;
 import io.baton.digdag.client.Task;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 
 /**
- * An emulator of Digdag's REST API for tests, the demo and benchmarks: an HTTP server answering Digdag's paths with
- * Digdag's JSON, backed by an in-memory state machine of projects, workflows, sessions, attempts and tasks. It is not
- * Digdag and runs no task but {@code http>} requests (see {@link HttpOperator}): tests drive tasks by hand ({@link #completeTask}, {@link #failTask}) or let the
- * {@linkplain #automatic automatic drive} finish them. Works without CDI; starts in milliseconds on a free port.
+ * An emulator of Digdag's REST API for tests, the demo and benchmarks, and the API that drives it: an HTTP server
+ * ({@link EmulatorServer}) answering Digdag's paths with Digdag's JSON, backed by an in-memory state machine of
+ * projects, workflows, sessions, attempts and tasks ({@link EmulatorState}). It is not Digdag and runs no task but
+ * {@code http>} requests (see {@link HttpOperator}): tests drive tasks by hand ({@link #completeTask},
+ * {@link #failTask}) or let the {@linkplain #automatic automatic drive} finish them. Works without CDI; starts in
+ * milliseconds on a free port.
  */
 public final class DigdagEmulator implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(DigdagEmulator.class);
-
-    static {
-        // Without TCP_NODELAY the JDK server's separate header and body writes wait for the client's delayed ACK:
-        // every answer took ~40 ms more than a real Digdag's. Read once, when the JDK's first HttpServer starts.
-        System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private final EmulatorOptions options;
     private final EmulatorClock clock;
     private final EmulatorState state;
     private final EmulatedSchedules schedules;
-    private final EmulatorApi api;
-    private final EmulatorFaults faults;
     private final HttpOperator http;
+    private final EmulatorServer server;
     private final ObjectMapper mapper = DigdagJson.mapper();
-    private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
-    /** The same per concrete path, so a test can count what concerns its own attempt in the shared emulator. */
-    private final Map<String, LongAdder> pathCounts = new ConcurrentHashMap<>();
-    private final ExecutorService handlers;
     private final ScheduledExecutorService timer;
-    private HttpServer server;
-    private ScheduledFuture<?> reopening;
-    private int port;
-    private boolean closed;
 
     private DigdagEmulator(EmulatorOptions options) {
         this.options = options;
         this.clock = new EmulatorClock(options.clock());
-        int instance = INSTANCES.incrementAndGet();
-        this.http = HttpOperator.withDaemonThreads("digdag-emulator-" + instance + "-http-operator");
+        String name = "digdag-emulator-" + INSTANCES.incrementAndGet();
+        this.http = HttpOperator.withDaemonThreads(name + "-http-operator");
         this.state = new EmulatorState(clock, http);
         this.schedules = new EmulatedSchedules(state, clock);
-        this.api = new EmulatorApi(state, schedules);
-        this.faults = new EmulatorFaults(this::refuseConnections);
-        this.port = options.port();
-        this.handlers = Executors.newFixedThreadPool(options.threads(), daemon("digdag-emulator-" + instance + "-http"));
-        this.timer = Executors.newSingleThreadScheduledExecutor(daemon("digdag-emulator-" + instance + "-timer"));
+        this.timer = Executors.newSingleThreadScheduledExecutor(EmulatorServer.daemon(name + "-timer"));
+        this.server = new EmulatorServer(options, name, new EmulatorApi(state, schedules), timer);
     }
 
     public static DigdagEmulator start(EmulatorOptions options) {
         DigdagEmulator emulator = new DigdagEmulator(options);
         try {
-            emulator.listen();
+            emulator.server.listen();
         } catch (IOException e) {
             emulator.close();
             throw new UncheckedIOException("the emulator cannot listen on " + options.host() + ":" + options.port(), e);
@@ -102,11 +67,11 @@ public final class DigdagEmulator implements AutoCloseable {
 
     /** Base URL, as {@code baton.digdag.servers.<name>.url} takes it. */
     public String url() {
-        return "http://" + options.host() + ":" + port;
+        return "http://" + options.host() + ":" + port();
     }
 
     public int port() {
-        return port;
+        return server.port();
     }
 
     // ---- definitions
@@ -159,12 +124,12 @@ public final class DigdagEmulator implements AutoCloseable {
 
     /** Ends a running task successfully (canceled if its attempt is being killed); its successors start. */
     public void completeTask(String attemptId, String fullName) {
-        state.finishTask(EmulatorState.parseId(attemptId), fullName, null);
+        state.finishTask(EmulatorStore.parseId(attemptId), fullName, null);
     }
 
     /** Ends a running task with an error; its attempt fails once nothing else runs. */
     public void failTask(String attemptId, String fullName, String message) {
-        state.finishTask(EmulatorState.parseId(attemptId), fullName, message);
+        state.finishTask(EmulatorStore.parseId(attemptId), fullName, message);
     }
 
     /** Completes running tasks one after another until the attempt is done. */
@@ -177,38 +142,38 @@ public final class DigdagEmulator implements AutoCloseable {
 
     /** Full names of the attempt's running tasks, by task id. */
     public List<String> runningTasks(String attemptId) {
-        return state.runningTasks(EmulatorState.parseId(attemptId));
+        return state.runningTasks(EmulatorStore.parseId(attemptId));
     }
 
     /** Requests a kill, as {@code POST /api/attempts/{id}/kill}; running tasks still need to finish. */
     public Attempt kill(String attemptId) {
-        return state.kill(EmulatorState.parseId(attemptId));
+        return state.kill(EmulatorStore.parseId(attemptId));
     }
 
     public Attempt attempt(String attemptId) {
-        return state.attempt(EmulatorState.parseId(attemptId));
+        return state.attempt(EmulatorStore.parseId(attemptId));
     }
 
     public List<Task> tasks(String attemptId) {
-        return state.tasks(EmulatorState.parseId(attemptId));
+        return state.tasks(EmulatorStore.parseId(attemptId));
     }
 
     /** When the attempt was created, exactly (benchmarks: Digdag's API shows whole seconds only). */
     public Instant attemptCreatedAt(String attemptId) {
-        return state.createdExactlyAt(EmulatorState.parseId(attemptId));
+        return state.createdExactlyAt(EmulatorStore.parseId(attemptId));
     }
 
     /** When the task ended, exactly; null while it runs (benchmarks: Digdag's API shows whole seconds only). */
     public Instant taskEndedAt(String attemptId, String fullName) {
-        return state.endedExactlyAt(EmulatorState.parseId(attemptId), fullName);
+        return state.endedExactlyAt(EmulatorStore.parseId(attemptId), fullName);
     }
 
     /** Moves the emulator's clock forward; due tasks of the automatic drive finish at once. */
     public void advanceClock(Duration duration) {
         clock.advance(duration);
-        state.tick();
+        state.tick(clock.instant());
         schedules.tick();
-        state.tick(); // the first tasks of sessions the schedules just started may be due already
+        state.tick(clock.instant()); // the first tasks of sessions the schedules just started may be due already
     }
 
     public Instant now() {
@@ -242,6 +207,25 @@ public final class DigdagEmulator implements AutoCloseable {
     }
 
     /**
+     * A clean slate for the next test on what a watcher still takes for the same Digdag server: attempts not done end
+     * now (killed, their running tasks canceled), projects are forgotten with their workflows, schedules and secrets
+     * (names may be defined again, under new ids), the drive is manual again, and faults, request counts and the
+     * requests of {@code http>} tasks are cleared. Finished attempts and their sessions stay listed and every id keeps
+     * counting up, as on a Digdag server: the newest attempt id never goes down and no attempt a watcher follows
+     * vanishes (which {@link #clear()} and {@link #restart()} emulate). The clock keeps its time.
+     *
+     * @return how many attempts were not done and ended
+     */
+    public int reset() {
+        schedules.clear();
+        int ended = state.reset();
+        server.faults().clear();
+        server.counts().clear();
+        http.clearSent();
+        return ended;
+    }
+
+    /**
      * Forgets every project, workflow, session and attempt, and counts ids from 1 again: what Digdag does when it is
      * restarted on its in-memory database (or a server is rebuilt). Request counts, faults and the clock stay.
      */
@@ -253,21 +237,17 @@ public final class DigdagEmulator implements AutoCloseable {
 
     /** Requests received for an endpoint, e.g. {@code requestCount("GET /api/attempts/{id}/tasks")}. */
     public long requestCount(String endpoint) {
-        LongAdder count = counts.get(endpoint);
-        return count == null ? 0 : count.sum();
+        return server.counts().of(endpoint);
     }
 
     /** Requests received for one concrete path, e.g. {@code requestCount("GET", "/api/attempts/7/tasks")}. */
     public long requestCount(String method, String path) {
-        LongAdder count = pathCounts.get(method + " " + path);
-        return count == null ? 0 : count.sum();
+        return server.counts().of(method, path);
     }
 
     /** Requests received per endpoint ({@code METHOD template}). */
     public Map<String, Long> requestCounts() {
-        Map<String, Long> snapshot = new TreeMap<>();
-        counts.forEach((endpoint, count) -> snapshot.put(endpoint, count.sum()));
-        return snapshot;
+        return server.counts().snapshot();
     }
 
     /** Requests the {@code http>} tasks sent, oldest first. */
@@ -276,8 +256,7 @@ public final class DigdagEmulator implements AutoCloseable {
     }
 
     public void resetCounts() {
-        counts.clear();
-        pathCounts.clear();
+        server.counts().clear();
     }
 
     /** The most attempts that were running at once (not done) since {@link #resetMaxRunningAttempts()}. */
@@ -291,192 +270,22 @@ public final class DigdagEmulator implements AutoCloseable {
     }
 
     public EmulatorFaults faults() {
-        return faults;
+        return server.faults();
     }
 
     @Override
-    public synchronized void close() {
-        closed = true;
-        if (reopening != null) {
-            reopening.cancel(false);
-        }
-        if (server != null) {
-            server.stop(0);
-            server = null;
-        }
+    public void close() {
+        server.close();
         timer.shutdownNow();
-        handlers.shutdownNow();
         http.close();
-    }
-
-    // ---- HTTP
-
-    private synchronized void listen() throws IOException {
-        if (closed || server != null) {
-            return;
-        }
-        HttpServer listening = HttpServer.create(new InetSocketAddress(options.host(), port), 256);
-        listening.createContext("/", this::handle);
-        listening.setExecutor(handlers);
-        listening.start();
-        server = listening;
-        port = listening.getAddress().getPort();
-    }
-
-    private synchronized void refuseConnections(Duration duration) {
-        if (reopening != null) {
-            reopening.cancel(false);
-        }
-        if (server != null) {
-            server.stop(0);
-            server = null;
-        }
-        reopening = timer.schedule(this::reopen, duration.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private void reopen() {
-        try {
-            listen();
-        } catch (IOException e) {
-            LOG.warnf("the emulator cannot listen on port %d again yet (%s); trying again", port, e.getMessage());
-            synchronized (this) {
-                reopening = timer.schedule(this::reopen, 100, TimeUnit.MILLISECONDS);
-            }
-        }
     }
 
     private void tick() {
         try {
-            state.tick();
+            state.tick(clock.instant());
             schedules.tick();
         } catch (RuntimeException e) {
             LOG.error("the emulator's automatic drive failed", e);
         }
-    }
-
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            String method = exchange.getRequestMethod();
-            String path = exchange.getRequestURI().getRawPath();
-            byte[] requestBody = exchange.getRequestBody().readAllBytes();
-            Optional<Route> route = route(method, path);
-            String endpoint = route.map(r -> r.endpoint().key()).orElse(method + " " + path);
-            counts.computeIfAbsent(endpoint, e -> new LongAdder()).increment();
-            pathCounts.computeIfAbsent(method + " " + path, e -> new LongAdder()).increment();
-
-            Duration delay = faults.delay(endpoint);
-            if (!delay.isZero()) {
-                pause(delay);
-            }
-            Optional<Integer> injected = faults.takeError(endpoint);
-            if (injected.isPresent()) {
-                respond(exchange, injected.get(), error(injected.get(), "emulated fault"));
-                return;
-            }
-            Answer answer = answer(route, exchange.getRequestURI().getRawQuery(), requestBody);
-            if (options.check() != null) {
-                answer = checked(exchange, requestBody, answer);
-            }
-            respond(exchange, answer.status(), answer.body());
-        }
-    }
-
-    private Answer answer(Optional<Route> route, String rawQuery, byte[] body) {
-        if (route.isEmpty()) {
-            return new Answer(404, error(404, "HTTP 404 Not Found"));
-        }
-        try {
-            EmulatorApi.Reply reply = api.answer(route.get().endpoint(), route.get().values(), query(rawQuery), body);
-            return new Answer(reply.status(), mapper.writeValueAsBytes(reply.body()));
-        } catch (ApiError e) {
-            return new Answer(e.status, e.getMessage() == null ? new byte[0] : error(e.status, e.getMessage()));
-        } catch (JsonProcessingException | RuntimeException e) {
-            LOG.error("the emulator failed to answer", e);
-            return new Answer(500, error(500, e.toString()));
-        }
-    }
-
-    private Answer checked(HttpExchange exchange, byte[] requestBody, Answer answer) {
-        Map<String, List<String>> headers = new HashMap<>();
-        exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), values));
-        List<String> problems = options.check().check(new ExchangeCheck.Exchange(exchange.getRequestMethod(),
-                exchange.getRequestURI().getRawPath(), exchange.getRequestURI().getRawQuery(), headers,
-                new String(requestBody, StandardCharsets.UTF_8), answer.status(), "application/json",
-                new String(answer.body(), StandardCharsets.UTF_8)));
-        if (problems.isEmpty()) {
-            return answer;
-        }
-        String message = "emulator contract check failed for " + exchange.getRequestMethod() + " "
-                + exchange.getRequestURI() + ": " + String.join("; ", problems);
-        LOG.error(message);
-        return new Answer(500, error(500, message));
-    }
-
-    private static void respond(HttpExchange exchange, int status, byte[] body) throws IOException {
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-        if (body.length > 0) {
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        }
-    }
-
-    private byte[] error(int status, String message) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("message", message);
-        body.put("status", status);
-        try {
-            return mapper.writeValueAsBytes(body);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static Optional<Route> route(String method, String path) {
-        for (DigdagEndpoint endpoint : DigdagEndpoint.values()) {
-            Optional<List<String>> values = endpoint.match(method, path);
-            if (values.isPresent()) {
-                return Optional.of(new Route(endpoint, values.get()));
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static Map<String, String> query(String rawQuery) {
-        Map<String, String> query = new HashMap<>();
-        if (rawQuery != null) {
-            for (String pair : rawQuery.split("&")) {
-                int eq = pair.indexOf('=');
-                String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-                String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-                query.putIfAbsent(name, value);
-            }
-        }
-        return query;
-    }
-
-    /** Sub-millisecond exact (a per-call cost of 3.5 ms must not become 3 ms). */
-    private static void pause(Duration delay) {
-        long deadline = System.nanoTime() + delay.toNanos();
-        for (long left = delay.toNanos(); left > 0 && !Thread.currentThread().isInterrupted();
-             left = deadline - System.nanoTime()) {
-            LockSupport.parkNanos(left);
-        }
-    }
-
-    private static ThreadFactory daemon(String name) {
-        AtomicInteger number = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, name + "-" + number.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
-    }
-
-    private record Route(DigdagEndpoint endpoint, List<String> values) {
-    }
-
-    private record Answer(int status, byte[] body) {
     }
 }

@@ -109,7 +109,7 @@ final class EmulatedSchedules {
         return switch (endpoint) {
             case SCHEDULES -> EmulatorApi.Reply.ok(Map.of("schedules", list(null, null, lastId(query))));
             case PROJECT_SCHEDULES -> EmulatorApi.Reply.ok(Map.of("schedules",
-                    list(state.project(EmulatorState.parseId(path.get(0))), query.get("workflow"), lastId(query))));
+                    list(state.project(EmulatorStore.parseId(path.get(0))), query.get("workflow"), lastId(query))));
             case SCHEDULE -> EmulatorApi.Reply.ok(get(id(path)));
             case DISABLE_SCHEDULE -> EmulatorApi.Reply.ok(disable(id(path)));
             case ENABLE_SCHEDULE -> EmulatorApi.Reply.ok(enable(id(path), body));
@@ -283,12 +283,12 @@ final class EmulatedSchedules {
     }
 
     private static long id(List<String> path) {
-        return EmulatorState.parseId(path.get(0));
+        return EmulatorStore.parseId(path.get(0));
     }
 
     private static long lastId(Map<String, String> query) {
         String lastId = query.get("last_id");
-        return lastId == null ? 0 : EmulatorState.parseId(lastId);
+        return lastId == null ? 0 : EmulatorStore.parseId(lastId);
     }
 
     private static String format(ZonedDateTime time) {

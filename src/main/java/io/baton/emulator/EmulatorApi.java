@@ -98,7 +98,7 @@ final class EmulatorApi {
             throw ApiError.badRequest("Unable to obtain Instant from TemporalAccessor: "
                     + request.get("sessionTime").asText() + " (sessionTime needs an offset)");
         }
-        EmulatorState.Started started = state.start(EmulatorState.parseId(request.get("workflowId").asText()),
+        EmulatorState.Started started = state.start(EmulatorStore.parseId(request.get("workflowId").asText()),
                 sessionTime, request.get("params"), text(request, "retryAttemptName"), resume(request.get("resume")));
         return new Reply(started.created() ? 200 : 409, started.attempt());
     }
@@ -119,7 +119,7 @@ final class EmulatorApi {
     }
 
     private static long id(List<String> path) {
-        return EmulatorState.parseId(path.get(0));
+        return EmulatorStore.parseId(path.get(0));
     }
 
     private static long lastIdBackwards(Map<String, String> query) {
@@ -139,6 +139,6 @@ final class EmulatorApi {
 
     private static long number(Map<String, String> query, String name, long defaultValue) {
         String value = query.get(name);
-        return value == null ? defaultValue : EmulatorState.parseId(value);
+        return value == null ? defaultValue : EmulatorStore.parseId(value);
     }
 }

@@ -161,6 +161,10 @@ final class HttpOperator implements AutoCloseable {
         return List.copyOf(sent);
     }
 
+    void clearSent() {
+        sent.clear();
+    }
+
     @Override
     public void close() {
         pool.shutdownNow();

@@ -127,6 +127,48 @@ class DigdagEmulatorTest {
     }
 
     @Test
+    void aResetEndsWhatRunsForgetsTheProjectsAndKeepsTheHistoryAndTheIds() throws Exception {
+        emulator.project("bi").workflow("report", "UTC", WorkflowSpec.sequence(task("build")),
+                ScheduleSpec.hourly("00:00"));
+        emulator.project("bi").secret("token", "s3cret");
+        String finished = emulator.startAttempt("game", "etl", DAY, Map.of());
+        emulator.completeAll(finished);
+        String running = emulator.startAttempt("game", "etl", DAY.plusDays(1), Map.of());
+        emulator.completeTask(running, "+etl+extract");
+        emulator.completeTask(running, "+etl+transform+clean+clean_a");
+        emulator.manual();
+        emulator.faults().respondWith(503, 10);
+
+        assertThat(emulator.reset()).isEqualTo(1);
+
+        Attempt ended = emulator.attempt(running);
+        assertThat(ended.status()).isEqualTo("killed");
+        assertThat(ended.finishedAt()).isNotNull();
+        assertThat(states(running)).containsEntry("+etl+extract", "success")
+                .containsEntry("+etl+transform+clean+clean_a", "success")
+                .containsEntry("+etl+transform+clean+clean_b", "canceled")
+                .containsEntry("+etl+transform+aggregate", "blocked").containsEntry("+etl+load", "blocked")
+                .containsEntry("+etl", "canceled");
+        assertThat(emulator.attempt(finished).status()).isEqualTo("success");
+        assertThat(emulator.requestCounts()).isEmpty();
+        assertThat(send("GET", "/api/projects", null).body()).isEqualTo("{\"projects\":[]}");
+        assertThat(send("GET", "/api/schedules", null).body()).isEqualTo("{\"schedules\":[]}");
+        // The attempt list still leads with the newest attempt: a watcher sees the same server going on.
+        assertThat(send("GET", "/api/attempts?include_retried=true", null).body())
+                .startsWith("{\"attempts\":[{\"id\":\"" + running + "\"");
+        emulator.advanceClock(Duration.ofHours(2));
+        assertThat(send("GET", "/api/attempts?include_retried=true", null).body())
+                .startsWith("{\"attempts\":[{\"id\":\"" + running + "\"");
+
+        emulator.project("game").workflow("etl", WorkflowSpec.sequence(task("extract")));
+        String again = emulator.startAttempt("game", "etl", DAY.plusDays(1), Map.of());
+        assertThat(Long.parseLong(again)).isGreaterThan(Long.parseLong(running));
+        assertThat(send("GET", "/api/attempts?project=game&include_retried=true", null).body())
+                .contains("\"id\":\"" + again + "\"").doesNotContain("\"id\":\"" + running + "\"");
+        assertThat(emulator.requestCount("GET /api/attempts")).isEqualTo(3);
+    }
+
+    @Test
     void killCancelsOnceRunningTasksEnd() {
         String attemptId = emulator.startAttempt("game", "etl", DAY, Map.of());
         assertThat(emulator.kill(attemptId).cancelRequested()).isFalse();

@@ -157,13 +157,11 @@ class RetriesRestartsResumesTest {
     @Test
     void aServerWhoseRunningAttemptVanishedIsRebaselinedAndPublishesNothingTwice() {
         String project = unique("vanish");
-        emulator.project(project).workflow("etl", sequence(task("extract"), task("load")));
         double restartsBefore = restarts();
         try (KafkaTestConsumer consumer = new KafkaTestConsumer(events.topic())) {
-            String vanished = emulator.startAttempt(project, "etl", SESSION, Map.of());
-            awaitFollowed(vanished);
+            String vanished = startFollowedEtl(project);
             emulator.clear();
-            emulator.project(project).workflow("etl", sequence(task("extract"), task("load")));
+            defineEtl(project);
             String next = emulator.startAttempt(project, "etl", SESSION.plusDays(2), Map.of());
             emulator.completeAll(next);
 
@@ -175,6 +173,37 @@ class RetriesRestartsResumesTest {
             assertThat(records).extracting(r -> header(r, "ce_id")).doesNotHaveDuplicates();
             assertThat(QuarkusTransaction.requiringNew().call(() -> WatchedAttempt.count(
                     "server = ?1 and attemptId = ?2", SERVER, Long.parseLong(vanished)))).isZero();
+        }
+    }
+
+    /** What tests do between classes: the running attempt ends killed (its running task canceled), no restart. */
+    @Test
+    void aResetOfTheEmulatorEndsWhatRunsAndIsNoRestart() {
+        String project = unique("reset");
+        double restartsBefore = restarts();
+        try (KafkaTestConsumer consumer = new KafkaTestConsumer(events.topic())) {
+            String running = startFollowedEtl(project);
+            emulator.completeTask(running, "+etl+extract");
+            assertThat(emulator.reset()).isGreaterThanOrEqualTo(1);
+            List<ConsumerRecord<String, String>> ended = eventsOf(consumer, project, "etl",
+                    "io.baton.digdag.attempt.killed");
+            assertThat(ended).last().satisfies(r -> assertThat(data(r).get("attemptId").asText()).isEqualTo(running));
+            assertThat(ended).filteredOn(r -> "+etl+extract".equals(data(r).path("task").asText()))
+                    .extracting(r -> header(r, "ce_type")).containsExactly("io.baton.digdag.task.succeeded");
+            assertThat(ended).filteredOn(r -> "+etl+load".equals(data(r).path("task").asText()))
+                    .extracting(r -> header(r, "ce_type")).containsExactly("io.baton.digdag.task.canceled");
+            assertThat(ended).extracting(r -> header(r, "ce_id")).doesNotHaveDuplicates();
+
+            defineEtl(project);
+            String next = emulator.startAttempt(project, "etl", SESSION, Map.of());
+            assertThat(Long.parseLong(next)).isGreaterThan(Long.parseLong(running));
+            emulator.completeAll(next);
+            assertThat(eventsOf(consumer, project, "etl", "io.baton.digdag.attempt.succeeded"))
+                    .extracting(r -> data(r).get("attemptId").asText()).containsOnly(next);
+            await().atMost(Duration.ofSeconds(15)).until(() -> QuarkusTransaction.requiringNew().call(() ->
+                    WatchedAttempt.count("server = ?1 and attemptId in ?2", SERVER,
+                            List.of(Long.parseLong(running), Long.parseLong(next)))) == 0);
+            assertThat(restarts()).isEqualTo(restartsBefore);
         }
     }
 
@@ -237,6 +266,18 @@ class RetriesRestartsResumesTest {
         clients.client(SERVER).attempts(new AttemptQuery(null, null, true, null, 100)).stream()
                 .filter(a -> !a.done() && !a.id().equals(attempt))
                 .forEach(a -> emulator.completeAll(a.id()));
+    }
+
+    private void defineEtl(String project) {
+        emulator.project(project).workflow("etl", sequence(task("extract"), task("load")));
+    }
+
+    /** Defines the project's etl workflow, starts its {@link #SESSION} and waits until the watcher follows it. */
+    private String startFollowedEtl(String project) {
+        defineEtl(project);
+        String attempt = emulator.startAttempt(project, "etl", SESSION, Map.of());
+        awaitFollowed(attempt);
+        return attempt;
     }
 
     private void awaitFollowed(String attemptId) {

@@ -1,17 +1,25 @@
 package io.baton.watch;
 
+import io.baton.trigger.SlackStub;
 import io.quarkus.test.junit.QuarkusTestProfile;
 
 import java.util.Map;
 
-/** Workflows {@code push1/etl} to {@code push5/etl} notify Baton; their task lists are read at a short idle pace. */
+/**
+ * Workflows {@code push1/etl} to {@code push6/etl} notify Baton; their task lists are read at a short idle pace.
+ * Subscriptions may post to the Slack stub's hook {@value #ALERTS}.
+ */
 public class PushTestProfile implements QuarkusTestProfile {
+
+    static final String ALERTS = "push-alerts";
 
     @Override
     public Map<String, String> getConfigOverrides() {
         return Map.of(
                 "baton.watch.task-fetch", "all",
                 "baton.watch.idle-interval", "8s",
-                "baton.watch.push.workflows", "push1/etl,push2/etl,push3/etl,push4/etl,push5/etl");
+                "baton.watch.push.workflows", "push1/etl,push2/etl,push3/etl,push4/etl,push5/etl,push6/etl",
+                "baton.rules.slack-webhooks." + ALERTS, SlackStub.get().url(ALERTS),
+                "baton.notify.send-interval", "200ms");
     }
 }

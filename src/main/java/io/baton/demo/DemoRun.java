@@ -73,7 +73,10 @@ final class DemoRun {
     private final Map<LocalDate, LocalTime> reportStarted = new ConcurrentHashMap<>();
     private final Set<LocalDate> reportsDone = new HashSet<>();
     private final Map<String, Long> eventsByType = new TreeMap<>();
-    /** Per session date, the upstream load that finished last: the one whose completion fired the report. */
+    /**
+     * Per session date, the upstream load whose completion came last, which is the one that fired the report (Digdag's
+     * timestamps, in whole seconds, cannot tell two loads a second apart).
+     */
     private final Map<LocalDate, DigdagCompletion> lastLoads = new HashMap<>();
     private final List<TriggerData> triggers = new ArrayList<>();
     private final List<DeadlineData> alerts = new ArrayList<>();
@@ -175,8 +178,8 @@ final class DemoRun {
         if (!event.isTask() && REPORT_NAME.equals(event.project() + "/" + event.workflow())) {
             reportsDone.add(event.sessionDate());
         }
-        if (DemoScenario.LOAD_TASK.equals(event.task()) && event.finishedAt() != null) {
-            lastLoads.merge(event.sessionDate(), event, (a, b) -> b.finishedAt().isAfter(a.finishedAt()) ? b : a);
+        if (DemoScenario.LOAD_TASK.equals(event.task())) {
+            lastLoads.put(event.sessionDate(), event);
         }
     }
 

@@ -61,7 +61,7 @@ final class DemoScenario {
      */
     static List<Start> starts(boolean lastDay) {
         return List.of(new Start(GAME, ETL, LocalTime.of(1, 0)),
-                new Start(EIKAIWA, ETL, lastDay ? LocalTime.of(6, 45) : LocalTime.of(0, 30)));
+                new Start(EIKAIWA, ETL, lastDay ? LocalTime.of(6, 45) : LocalTime.of(0, 15)));
     }
 
     /**

@@ -274,7 +274,8 @@ final class DemoRun {
             if (mode.getCount() > 0) {
                 row(console, pushed ? "push latency" : "poll latency", (pushed
                         ? DemoScenario.PUSHED + " notified Baton (http>)" : "the last upstream was polled")
-                        + ": " + millis(mode) + " over " + mode.getCount() + " trigger" + (mode.getCount() > 1 ? "s" : ""));
+                        + ": " + millis(mode) + " over " + mode.getCount() + " trigger"
+                        + (mode.getCount() > 1 ? "s" : ""));
             }
         }
         row(console, "alerts", summary.alerts().size() + " on " + topics.alertsTopic() + summary.alerts().stream()

@@ -6,6 +6,9 @@ import io.baton.digdag.client.Attempt;
 import io.baton.digdag.client.DigdagJson;
 import io.baton.digdag.client.SessionTimeParam;
 import io.baton.digdag.rest.DigdagService;
+import io.baton.notify.Expectation;
+import io.baton.notify.ExpectationWatch;
+import io.baton.notify.NotifyService;
 import io.baton.problem.ProblemException;
 import io.baton.rules.DependencyGraph;
 import io.baton.rules.Rule;
@@ -71,13 +74,44 @@ public class ConsoleService {
     @Inject
     ObjectMapper mapper;
 
+    @Inject
+    NotifyService notify;
+
+    @Inject
+    ExpectationWatch expectationWatch;
+
     /** Every rule of {@code team} (all teams when null) on {@code date} (today in the rules' zone when null). */
     public TodayView today(LocalDate date, String team) {
         List<Rule> all = rules.listAll(ALL);
         List<Rule> shown = team == null ? all : all.stream().filter(rule -> rule.team().equals(team)).toList();
         LocalDate day = date != null ? date : today(all);
         List<String> teams = all.stream().map(Rule::team).distinct().sorted().toList();
-        return new TodayView(day, team, teams, rows(shown, day));
+        return new TodayView(day, team, teams, rows(shown, day), expectations(day, team));
+    }
+
+    /**
+     * The sessions of {@code day} (by Digdag's session date) that each expectation of {@code team} planned, in the
+     * state the expectation watch recorded; an expectation whose schedule planned none that day is not expected.
+     */
+    List<ExpectationRow> expectations(LocalDate day, String team) {
+        List<ExpectationRow> shown = new ArrayList<>();
+        for (Expectation e : notify.expectations(team)) {
+            ZoneId zone = ZoneId.of(e.zone());
+            String workflow = e.project() + "/" + e.workflow();
+            List<ExpectationWatch.ExpectedSession> sessions = expectationWatch.sessions(e.name()).stream()
+                    .filter(s -> OffsetDateTime.parse(s.sessionTime()).toLocalDate().equals(day))
+                    .sorted(Comparator.comparing(ExpectationWatch.ExpectedSession::runTime)).toList();
+            if (sessions.isEmpty()) {
+                shown.add(new ExpectationRow(e.name(), e.team(), workflow, null, "by " + e.by() + " " + zone.getId(),
+                        "not_expected", ExpectationRow.text("not_expected"), null));
+            }
+            for (ExpectationWatch.ExpectedSession s : sessions) {
+                shown.add(new ExpectationRow(e.name(), e.team(), workflow, s.sessionTime(),
+                        HH_MM.format(s.dueAt().atZoneSameInstant(zone)) + " " + zone.getId(), s.state(),
+                        ExpectationRow.text(s.state()), s.attemptId()));
+            }
+        }
+        return shown;
     }
 
     /** One row of the Today page; a live update re-reads just the rule that changed. */

@@ -75,10 +75,14 @@ public class DemoDriver {
         api.awaitReady(server, READY_TIMEOUT, () -> stopping);
         DigdagEmulator emulator = emulators.emulator().orElseThrow(() ->
                 new IllegalStateException("the demo plays on the in-app emulator: set baton.emulator.enabled=true"));
-        DemoScenario.define(emulator, config.speed());
+        URI notifications = baton.resolve("/api/v1/digdag/" + server + "/notifications");
+        DemoScenario.define(emulator, config.speed(), notifications.toString(),
+                token("demo-eikaiwa-notifier", DemoScenario.EIKAIWA, Set.of(Caller.NOTIFIER)));
         console.accept("   Digdag (emulated)  " + emulator.url() + ": projects game/etl and eikaiwa/etl "
                 + "(+extract → +transform, two parallel children → +load) and bi/daily_report, zone "
                 + DemoScenario.ZONE);
+        console.accept("   Push mode          " + DemoScenario.PUSHED + " ends with +notify_baton (http> POST "
+                + notifications + ", and in _error); game/etl is polled");
         console.accept("   Console            " + baton.resolve("/") + " (Today) and " + baton.resolve("/console/graph")
                 + ": open it now to watch the story live");
         String tokenHint = config.tokenFile().map(this::writeReaderToken)

@@ -73,6 +73,11 @@ final class DemoRun {
     private final Map<LocalDate, LocalTime> reportStarted = new ConcurrentHashMap<>();
     private final Set<LocalDate> reportsDone = new HashSet<>();
     private final Map<String, Long> eventsByType = new TreeMap<>();
+    /**
+     * Per session date, the upstream load whose completion came last, which is the one that fired the report (Digdag's
+     * timestamps, in whole seconds, cannot tell two loads a second apart).
+     */
+    private final Map<LocalDate, DigdagCompletion> lastLoads = new HashMap<>();
     private final List<TriggerData> triggers = new ArrayList<>();
     private final List<DeadlineData> alerts = new ArrayList<>();
 
@@ -173,6 +178,9 @@ final class DemoRun {
         if (!event.isTask() && REPORT_NAME.equals(event.project() + "/" + event.workflow())) {
             reportsDone.add(event.sessionDate());
         }
+        if (DemoScenario.LOAD_TASK.equals(event.task())) {
+            lastLoads.put(event.sessionDate(), event);
+        }
     }
 
     private void onTrigger(TriggerData trigger) {
@@ -236,8 +244,10 @@ final class DemoRun {
         for (int day = 0; day < clock.days(); day++) {
             days.add(clock.date(day));
         }
+        Map<LocalDate, String> lastUpstreams = new TreeMap<>();
+        lastLoads.forEach((date, load) -> lastUpstreams.put(date, load.project() + "/" + load.workflow()));
         return new DemoSummary(days, new LinkedHashMap<>(eventsByType), List.copyOf(triggers), List.copyOf(alerts),
-                reportAttempts, Duration.between(began, Instant.now()));
+                reportAttempts, lastUpstreams, Duration.between(began, Instant.now()));
     }
 
     static void printSummary(DemoSummary summary, EventsConfig topics, URI baton, String graph, String tokenHint,
@@ -258,6 +268,15 @@ final class DemoRun {
         if (latency.getCount() > 0) {
             row(console, "latency", "upstream finished → downstream started: min " + seconds(latency.getMin())
                     + ", avg " + seconds(Math.round(latency.getAverage())) + ", max " + seconds(latency.getMax()));
+        }
+        for (boolean pushed : List.of(false, true)) {
+            LongSummaryStatistics mode = summary.latency(pushed);
+            if (mode.getCount() > 0) {
+                row(console, pushed ? "push latency" : "poll latency", (pushed
+                        ? DemoScenario.PUSHED + " notified Baton (http>)" : "the last upstream was polled")
+                        + ": " + millis(mode) + " over " + mode.getCount() + " trigger"
+                        + (mode.getCount() > 1 ? "s" : ""));
+            }
         }
         row(console, "alerts", summary.alerts().size() + " on " + topics.alertsTopic() + summary.alerts().stream()
                 .map(a -> ": deadline of " + a.correlationKey() + " missed, waiting for "
@@ -303,6 +322,12 @@ final class DemoRun {
     private static String header(ConsumerRecord<String, String> record, String name) {
         Header header = record.headers().lastHeader(name);
         return header == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    private static String millis(LongSummaryStatistics latency) {
+        return latency.getCount() == 1 ? latency.getMax() + " ms"
+                : "min " + latency.getMin() + " ms, avg " + Math.round(latency.getAverage()) + " ms, max "
+                + latency.getMax() + " ms";
     }
 
     private static String seconds(long millis) {

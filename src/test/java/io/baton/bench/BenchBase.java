@@ -5,6 +5,8 @@ import io.agroal.api.AgroalDataSource;
 import io.baton.digdag.client.DigdagClients;
 import io.baton.emulator.DigdagEmulator;
 import io.baton.emulator.EmulatedProject;
+import io.baton.emulator.TaskSpec;
+import io.baton.emulator.WorkflowSpec;
 import io.baton.events.DigdagCompletion;
 import io.baton.rules.RuleValidator;
 import io.baton.trigger.RuleIndex;
@@ -26,6 +28,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.IntFunction;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 import static io.baton.emulator.TaskSpec.task;
 import static io.baton.emulator.WorkflowSpec.sequence;
@@ -109,23 +114,40 @@ abstract class BenchBase {
         }
     }
 
-    private static final String[] STAGES = {
-            "task ended → watcher's transaction began (poll interval, task list reads of the cycle)",
-            "→ that transaction committed and the outbox relay sent the event to Kafka",
-            "→ trigger engine committed the condition and the ledger row (Kafka consumer)",
-            "→ downstream attempt created in Digdag (3 calls)"};
+    private static final String[] STAGES = stages(
+            "task ended → watcher's transaction began (poll interval, task list reads of the cycle)");
+
+    /** The same path when the upstream notifies: its http> request is sent the instant the task ends. */
+    static final String[] PUSH_STAGES = stages(
+            "task ended, notification sent → Baton read the attempt and its tasks and began its transaction");
+
+    private static String[] stages(String first) {
+        return new String[]{first,
+                "→ that transaction committed and the outbox relay sent the event to Kafka",
+                "→ trigger engine committed the condition and the ledger row (Kafka consumer)",
+                "→ downstream attempt created in Digdag (3 calls)"};
+    }
 
     /**
      * Fires {@code triggers} rules, each waiting for the task {@code work} of its own upstream workflow and starting
      * its own downstream workflow; the upstreams all start at once and their tasks end 1 to 10 s later, evenly spread.
      */
     Latencies triggerLatency(String project, int triggers) {
+        return triggerLatency(project, triggers, STAGES);
+    }
+
+    /**
+     * The same, each upstream's {@code work} followed by {@code after} (a notifying {@code http>} task with
+     * {@link #PUSH_STAGES}).
+     */
+    Latencies triggerLatency(String project, int triggers, String[] stages, TaskSpec... after) {
         // A fresh Baton begins watching at its first poll: what ends before that is not reported (no back-fill).
         await().atMost(Duration.ofSeconds(30)).until(() -> meters.snapshot().cycles() >= 1);
         EmulatedProject definitions = watched.project(project);
         List<Map<String, Object>> bodies = new ArrayList<>();
         for (int i = 0; i < triggers; i++) {
-            definitions.workflow("up-" + i, sequence(task("work")));
+            definitions.workflow("up-" + i, sequence(Stream.concat(Stream.of(task("work")), Stream.of(after))
+                    .toArray(TaskSpec[]::new)));
             definitions.workflow("down-" + i, sequence(task("report")));
             bodies.add(BenchRules.rule(project + "-" + i, project, "down-" + i,
                     List.of(BenchRules.digdag(project, "up-" + i, "+up-" + i + "+work"))));
@@ -138,7 +160,7 @@ abstract class BenchBase {
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
                 .until(() -> startedRuns(project).size() == triggers);
         return latencies(startedRuns(project), run -> upstreamByRule.get(run.ruleName),
-                run -> "+up-" + run.ruleName.substring(project.length() + 1) + "+work", false, 1);
+                run -> "+up-" + run.ruleName.substring(project.length() + 1) + "+work", false, 1, stages);
     }
 
     /**
@@ -148,10 +170,16 @@ abstract class BenchBase {
      */
     Latencies latencies(List<TriggerRun> runs, Function<TriggerRun, String> upstreamAttempt,
                         Function<TriggerRun, String> upstreamTask, boolean onAttempt, int stageEvery) {
+        return latencies(runs, upstreamAttempt, upstreamTask, onAttempt, stageEvery, STAGES);
+    }
+
+    private Latencies latencies(List<TriggerRun> runs, Function<TriggerRun, String> upstreamAttempt,
+                                Function<TriggerRun, String> upstreamTask, boolean onAttempt, int stageEvery,
+                                String[] labels) {
         Duration ahead = emulatorAhead();
         List<Duration> latencies = new ArrayList<>();
         Map<String, List<Duration>> stages = new java.util.LinkedHashMap<>();
-        for (String stage : STAGES) {
+        for (String stage : labels) {
             stages.put(stage, new ArrayList<>());
         }
         for (int r = 0; r < runs.size(); r++) {
@@ -169,8 +197,8 @@ abstract class BenchBase {
             Instant[] path = stageTimes(run.ruleName, DigdagCompletion.eventId("main",
                     watched.attempt(attempt).sessionUuid(), attempt, taskId, "success"));
             Instant[] points = {ended.minus(ahead), path[0], path[1], path[2], created.minus(ahead)};
-            for (int s = 0; s < STAGES.length; s++) {
-                stages.get(STAGES[s]).add(Duration.between(points[s], points[s + 1]));
+            for (int s = 0; s < labels.length; s++) {
+                stages.get(labels[s]).add(Duration.between(points[s], points[s + 1]));
             }
         }
         return Latencies.of(latencies, stages);
@@ -200,6 +228,30 @@ abstract class BenchBase {
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Defines 100 workflows {@code wf-k} of ten one-hour tasks (and {@code report}) in {@code project} and starts one
+     * attempt of each; returns the attempt ids.
+     */
+    static List<String> runningWorkflows(DigdagEmulator emulator, String projectName, int workflows) {
+        EmulatedProject project = emulator.project(projectName);
+        project.workflow("report", WorkflowSpec.sequence(task("build")));
+        List<String> attempts = new ArrayList<>();
+        for (int k = 0; k < workflows; k++) {
+            project.workflow("wf-" + k, tasks(10, t -> task("t" + t).withDuration(Duration.ofHours(1))));
+            attempts.add(emulator.startAttempt(projectName, "wf-" + k, SESSION, Map.of()));
+        }
+        return attempts;
+    }
+
+    static WorkflowSpec tasks(int count, IntFunction<TaskSpec> task) {
+        return WorkflowSpec.sequence(IntStream.range(0, count).mapToObj(task).toArray(TaskSpec[]::new));
+    }
+
+    /** Every request the emulator answered so far. */
+    static long requests(DigdagEmulator emulator) {
+        return emulator.requestCounts().values().stream().mapToLong(Long::longValue).sum();
     }
 
     static List<TriggerRun> startedRuns(String project) {

@@ -2,6 +2,7 @@ package io.baton.bench;
 
 import io.quarkus.test.junit.QuarkusTestProfile;
 
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -20,6 +21,16 @@ public class BenchProfile implements QuarkusTestProfile {
 
     String interval() {
         return "1s";
+    }
+
+    /** The same with the push-mode benchmark's upstream workflows notifying Baton. */
+    public static class Push extends BenchProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            Map<String, String> overrides = new HashMap<>(super.getConfigOverrides());
+            overrides.put("baton.watch.push.workflows", PushModeBenchmarkTest.NOTIFYING);
+            return overrides;
+        }
     }
 
     /** The same at a 5 s poll interval. */

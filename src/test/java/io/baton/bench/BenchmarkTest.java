@@ -105,8 +105,8 @@ class BenchmarkTest extends BenchBase {
     void digdagLoadVersusRules() {
         int workflows = 100;
         DigdagEmulator polled = BenchEmulators.polled();
-        runningWorkflows(watched, workflows);
-        List<String> polledAttempts = runningWorkflows(polled, workflows);
+        runningWorkflows(watched, "load", workflows);
+        List<String> polledAttempts = runningWorkflows(polled, "load", workflows);
         await().atMost(Duration.ofMinutes(1)).until(() -> meters.gauge("baton.watch.followed.attempts") == workflows);
 
         StringBuilder table = new StringBuilder("""
@@ -163,22 +163,6 @@ class BenchmarkTest extends BenchBase {
                 """);
     }
 
-    /** Defines 100 workflows of ten one-hour tasks and starts one attempt of each; returns the attempt ids. */
-    private static List<String> runningWorkflows(DigdagEmulator emulator, int workflows) {
-        EmulatedProject project = emulator.project("load");
-        project.workflow("report", WorkflowSpec.sequence(task("build")));
-        List<String> attempts = new ArrayList<>();
-        for (int k = 0; k < workflows; k++) {
-            project.workflow("wf-" + k, tasks(10, t -> task("t" + t).withDuration(Duration.ofHours(1))));
-            attempts.add(emulator.startAttempt("load", "wf-" + k, SESSION, Map.of()));
-        }
-        return attempts;
-    }
-
-    private static WorkflowSpec tasks(int count, IntFunction<TaskSpec> task) {
-        return WorkflowSpec.sequence(IntStream.range(0, count).mapToObj(task).toArray(TaskSpec[]::new));
-    }
-
     /** Requests Baton's emulator and the pollers' received in one window; per cycle too, as a busy machine skips some. */
     private record Load(double batonPerSecond, double batonPerCycle, double pollersPerSecond) {
     }
@@ -193,10 +177,6 @@ class BenchmarkTest extends BenchBase {
         long batonRequests = requests(watched) - baton;
         return new Load(batonRequests / seconds, batonRequests / (double) Math.max(1, after.cycles() - before.cycles()),
                 (requests(polled) - pollers) / seconds);
-    }
-
-    private static long requests(DigdagEmulator emulator) {
-        return emulator.requestCounts().values().stream().mapToLong(Long::longValue).sum();
     }
 
     @Test

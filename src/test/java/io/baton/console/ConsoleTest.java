@@ -3,6 +3,8 @@ package io.baton.console;
 import io.baton.BatonTestServices;
 import io.baton.TestTokens;
 import io.baton.emulator.DigdagEmulator;
+import io.quarkus.hibernate.orm.panache.Panache;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -11,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -123,6 +126,67 @@ class ConsoleTest {
                 .body(not(containsString("id=\"fire-now\"")));
         given().cookie("baton_session", browser.session()).get("/console/graph.json").then().statusCode(200)
                 .body("edges.find { it.rule == '" + name + "' }.state", is("waiting"));
+    }
+
+    /** An expectation of team bi on a workflow the emulator does not have: its check changes nothing stored here. */
+    private static String expectation() {
+        String name = unique("sla");
+        given().auth().oauth2(TestTokens.writer("bi")).contentType(ContentType.JSON)
+                .body(Map.of("team", "bi", "server", "main", "project", unique("nowhere"), "workflow", "etl",
+                        "by", "07:00", "zone", "Asia/Tokyo"))
+                .put("/api/v1/expectations/" + name).then().statusCode(201);
+        return name;
+    }
+
+    /** A session as the expectation watch records it (tested in NotificationsTest); due 07:00 Tokyo that day. */
+    private static void recorded(String expectation, String sessionTime, String state, String attemptId) {
+        QuarkusTransaction.requiringNew().run(() -> Panache.getEntityManager().createNativeQuery(
+                        "INSERT INTO expectation_session (expectation_name, session_time, run_time, due_at, state, "
+                                + "attempt_id) VALUES (:n, :s, CAST(:s AS timestamptz), CAST(:s AS timestamptz) "
+                                + "+ interval '7 hours', :state, :attempt)")
+                .setParameter("n", expectation).setParameter("s", sessionTime).setParameter("state", state)
+                .setParameter("attempt", attemptId).executeUpdate());
+    }
+
+    @Test
+    void todayShowsEachExpectationOfTheDayInTheStateTheWatchRecorded() {
+        String late = expectation();
+        String met = expectation();
+        String unplanned = expectation();
+        recorded(late, "2026-11-24T00:00:00+09:00", "late", "41");
+        recorded(met, "2026-11-24T00:00:00+09:00", "succeeded", "42");
+        recorded(met, "2026-11-23T00:00:00+09:00", "failed", "40");
+        recorded(unplanned, "2026-11-23T00:00:00+09:00", "late", "39");
+
+        Browser browser = signIn(TestTokens.reader());
+        String page = given().cookie("baton_session", browser.session()).get("/?date=2026-11-24&team=bi").then()
+                .statusCode(200).extract().asString();
+        assertThat(expectationRows(page, late)).singleElement().satisfies(row -> assertThat(row)
+                .contains("data-state=\"late\"", ">late</span>", "07:00 Asia/Tokyo", "attempt 41"));
+        assertThat(expectationRows(page, met)).singleElement().satisfies(row -> assertThat(row)
+                .contains("data-state=\"succeeded\"", ">met</span>", "2026-11-24T00:00:00+09:00"));
+        assertThat(expectationRows(page, unplanned)).singleElement().satisfies(row -> assertThat(row)
+                .contains("data-state=\"not_expected\"", ">not expected</span>", "none planned", "by 07:00"));
+        // The day before shows the other sessions; another team's page none of these.
+        String before = given().cookie("baton_session", browser.session()).get("/?date=2026-11-23&team=bi").then()
+                .statusCode(200).extract().asString();
+        assertThat(expectationRows(before, met)).singleElement().satisfies(row -> assertThat(row)
+                .contains(">failed</span>", "attempt 40"));
+        assertThat(expectationRows(before, unplanned)).singleElement().satisfies(row -> assertThat(row)
+                .contains(">late</span>"));
+        String game = given().cookie("baton_session", browser.session()).get("/?date=2026-11-24&team=game").then()
+                .statusCode(200).extract().asString();
+        assertThat(expectationRows(game, late)).isEmpty();
+    }
+
+    private static List<String> expectationRows(String html, String expectation) {
+        Matcher rows = Pattern.compile("<tr class=\"expectation [^\"]*\" data-expectation=\"" + expectation
+                + "\".*?</tr>", Pattern.DOTALL).matcher(html);
+        List<String> found = new ArrayList<>();
+        while (rows.find()) {
+            found.add(rows.group());
+        }
+        return found;
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.baton.KafkaTestConsumer;
 import io.baton.digdag.client.Attempt;
 import io.baton.digdag.client.AttemptQuery;
 import io.baton.digdag.client.DigdagClients;
+import io.baton.emulator.EmulatorLauncher;
 import io.baton.events.EventsConfig;
 import io.baton.trigger.TriggerOutcomes.TriggerData;
 import io.baton.trigger.TriggerOutcomes;
@@ -47,6 +48,9 @@ class DemoDriverTest {
     @Inject
     ObjectMapper mapper;
 
+    @Inject
+    EmulatorLauncher emulators;
+
     @TestHTTPResource("/")
     URI baton;
 
@@ -82,9 +86,25 @@ class DemoDriverTest {
         assertThat(summary.triggers()).extracting(TriggerData::outcome).containsOnly("started");
         assertThat(summary.triggers()).allSatisfy(t -> assertThat(t.latencyMillis()).isNotNull().isNotNegative());
         assertThat(summary.alerts()).hasSize(1);
-        // Each ETL reports its five tasks, its root task and its attempt; the report its attempt.
-        assertThat(summary.eventsByType()).containsEntry("task.succeeded", 12L * days.size())
+        // Each ETL reports its five tasks (eikaiwa's +notify_baton too), its root task and its attempt; the report its
+        // attempt.
+        assertThat(summary.eventsByType()).containsEntry("task.succeeded", 13L * days.size())
                 .containsEntry("attempt.succeeded", 3L * days.size());
+
+        // Push mode: eikaiwa notified Baton through the emulator's http> once a day, with its notifier token; game's
+        // load fired the first day's report (polled), eikaiwa's the last day's (notified), and the summary says both.
+        assertThat(emulators.emulator().orElseThrow().sentRequests()).hasSize(days.size()).allSatisfy(r -> {
+            assertThat(r.task()).isEqualTo("+etl+notify_baton");
+            assertThat(r.uri()).isEqualTo(baton.resolve("/api/v1/digdag/demo/notifications").toString());
+            assertThat(r.headers().get("Authorization")).startsWith("Bearer ");
+        });
+        assertThat(summary.lastUpstreams()).containsEntry(days.get(0), "game/etl").containsEntry(days.get(1),
+                "eikaiwa/etl");
+        assertThat(summary.latency(false).getCount()).isEqualTo(1);
+        assertThat(summary.latency(true).getCount()).isEqualTo(1);
+        assertThat(console).anyMatch(line -> line.contains("task.succeeded") && line.contains("eikaiwa/etl +etl+notify_baton"));
+        assertThat(console).anyMatch(line -> line.contains("poll latency") && line.contains("over 1 trigger"));
+        assertThat(console).anyMatch(line -> line.contains("push latency") && line.contains("eikaiwa/etl notified Baton"));
 
         // The console told the story as it happened.
         String first = days.get(0).toString();

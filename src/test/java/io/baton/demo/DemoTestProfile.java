@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * The demo's setting inside the test app: the in-app emulator on a free port as Digdag server {@code demo} (the
- * shared emulator stays server {@code main}), deadlines checked every second, and a faster clock.
+ * shared emulator stays server {@code main}), deadlines checked every second, eikaiwa in push mode, and a faster
+ * clock.
  */
 public class DemoTestProfile implements QuarkusTestProfile {
 
@@ -25,7 +26,8 @@ public class DemoTestProfile implements QuarkusTestProfile {
                 "baton.demo.server", "demo",
                 "baton.demo.days", String.valueOf(DAYS),
                 "baton.demo.speed", "2500",
-                "baton.trigger.deadline-check-interval", "1s");
+                "baton.trigger.deadline-check-interval", "1s",
+                "baton.watch.push.workflows", DemoScenario.PUSHED);
     }
 
     private static int freePort() {

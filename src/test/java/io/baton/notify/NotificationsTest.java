@@ -261,6 +261,38 @@ class NotificationsTest {
     }
 
     @Test
+    void aScheduleDisabledAfterItsSessionWasRecordedAsExpectedAlertsNothing() {
+        emulator.manual();
+        await().atMost(Duration.ofSeconds(70)).until(() -> emulator.now().atZone(ZoneOffset.UTC).getSecond() < 15);
+        String project = scheduledProject("sla-later");
+        DigdagClient client = clients.client("main");
+        Schedule schedule = schedule(client, project);
+        // Due 5 s after the run, so the check after the due time comes before the schedule's next run would.
+        String by = schedule.nextRunTime().plusSeconds(5).atZone(ZoneId.of("Asia/Tokyo")).toLocalTime()
+                .format(DateTimeFormatter.ofPattern("HH:mm:ss"));
+        Map<String, Object> body = subscription(project, project, List.of("late", "failed", "not_started",
+                "recovered"));
+        body.put("slack", NotifyTestProfile.SLA_HOOK);
+        subscribe(body);
+        as(TestTokens.writer("game")).body(Map.of("team", "game", "server", "main", "project", project,
+                        "workflow", "etl", "by", by, "zone", "Asia/Tokyo"))
+                .put("/api/v1/expectations/" + project).then().statusCode(201);
+        await().atMost(Duration.ofSeconds(20)).until(() -> !sessions(project).isEmpty());
+        Map<String, String> planned = Map.of(project, sessions(project).get(0).path("sessionTime").asText());
+        assertThat(state(project, planned)).isEqualTo("expected");
+
+        // Disabled after the slot was planned: the planned slot is dropped as not expected once due, no later slot is
+        // planned, and nothing alerts.
+        client.disableSchedule(schedule.id());
+        await().atMost(Duration.ofSeconds(70)).until(() -> state(project, planned).equals("not_expected"));
+        assertThat(attempts(client, project)).isEmpty();
+        assertThat(sessions(project)).as("no slot after the disable").hasSize(1);
+        assertThat(messagesAbout(NotifyTestProfile.SLA_HOOK, project)).isEmpty();
+        assertThat(Rows.count("event_outbox WHERE type LIKE 'io.baton.expectation.%' AND subject = '" + project
+                + "'")).isZero();
+    }
+
+    @Test
     void badSubscriptionsAreRefusedNamingTheFieldAndOnlyTheTeamMayWrite() {
         String project = project("bad");
         Map<String, Object> body = subscription("bad-one", project, List.of("success", "sunny"));

@@ -8,6 +8,7 @@ import io.baton.emulator.DigdagEmulator;
 import io.baton.events.EventsConfig;
 import io.baton.events.OutboxEvent;
 import io.baton.security.Caller;
+import io.baton.trigger.SlackStub;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -142,6 +143,50 @@ class PushModeTest {
         assertThat(emulator.requestCount("GET", tasks) - before).isEqualTo(2);
         assertThat(emulator.tasks(attempt).stream().filter(t -> t.fullName().equals("+etl+notify_baton")))
                 .singleElement().satisfies(t -> assertThat(t.state()).isEqualTo("success"));
+    }
+
+    @Test
+    void theErrorHandlersNotificationPublishesTheFailedTaskAtOnceAndASubscriptionOnFailureReacts() {
+        emulator.project("push6").secret("http.authorization", "Bearer " + notifier())
+                .workflow("etl", DigFiles.notifyingEtl(notifications.toString()));
+        Map<String, Object> subscription = Map.of("name", "push6-load-failed", "team", "game", "server", "main",
+                "project", "push6", "workflow", "etl", "task", "+etl+load", "states", List.of("error"),
+                "slack", PushTestProfile.ALERTS);
+        digdag(TestTokens.writer("game")).body(subscription).put("/api/v1/subscriptions/push6-load-failed").then()
+                .statusCode(201);
+        String attempt = emulator.startAttempt("push6", "etl", SESSION, Map.of());
+        await().atMost(Duration.ofSeconds(15)).until(() -> QuarkusTransaction.requiringNew().call(() ->
+                WatchedAttempt.count("attemptId", Long.parseLong(attempt))) == 1);
+        String tasks = "/api/attempts/" + attempt + "/tasks";
+        long before = emulator.requestCount("GET", tasks);
+        emulator.completeTask(attempt, "+etl+extract");
+        emulator.failTask(attempt, "+etl+load", "Command failed with code 3 (runtime)");
+
+        // The emulator's _error handler notifies; its task ends with Baton's answer, sent once the events are committed.
+        // Reads are counted the moment it has ended: the attempt's end, which follows, is read once more.
+        long[] readsAtAnswer = {-1};
+        await().atMost(Duration.ofSeconds(15)).until(() -> {
+            boolean answered = emulator.tasks(attempt).stream()
+                    .anyMatch(t -> t.fullName().equals("+etl^error+notify_baton") && t.isDone());
+            readsAtAnswer[0] = emulator.requestCount("GET", tasks);
+            return answered;
+        });
+        assertThat(emulator.tasks(attempt).stream().filter(t -> t.fullName().equals("+etl^error+notify_baton")))
+                .singleElement().satisfies(t -> assertThat(t.state()).isEqualTo("success"));
+        assertThat(emulator.sentRequests()).anySatisfy(r -> assertThat(r.body())
+                .isEqualTo(body(attempt, "+etl^error+notify_baton")));
+        assertThat(QuarkusTransaction.requiringNew().call(() -> OutboxEvent.count("recordKey = ?1 and type = ?2",
+                key("push6"), "io.baton.digdag.task.failed"))).as("+etl+load failed, committed before the answer")
+                .isPositive();
+        assertThat(readsAtAnswer[0] - before).as("only the notification read the task list").isEqualTo(1);
+
+        // The attempt's own end comes from the attempt list, read every cycle; the subscription on +load reacts.
+        await().atMost(Duration.ofSeconds(15)).until(() -> QuarkusTransaction.requiringNew().call(() ->
+                OutboxEvent.count("recordKey = ?1 and type = ?2", key("push6"), "io.baton.digdag.attempt.failed")) == 1);
+        await().atMost(Duration.ofSeconds(20)).until(() -> SlackStub.get().messages(PushTestProfile.ALERTS).stream()
+                .anyMatch(m -> m.contains("push6/etl") && m.contains("+etl+load")));
+        assertThat(SlackStub.get().messages(PushTestProfile.ALERTS)).filteredOn(m -> m.contains("push6/etl"))
+                .singleElement().satisfies(m -> assertThat(m).contains("Command failed with code 3"));
     }
 
     @Test

@@ -1,20 +1,18 @@
 package io.baton.persistence;
 
 import io.baton.BatonTestServices;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
-import java.util.List;
 
+import static io.baton.persistence.Migrations.instants;
+import static io.baton.persistence.Migrations.migrate;
+import static io.baton.persistence.Migrations.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -46,7 +44,7 @@ class TypedJsonMigrationTest {
 
     @Test
     void rowsOfEarlierVersionsConvert() throws SQLException {
-        migrate("10");
+        migrate(database, "10");
         try (Connection c = BatonTestServices.connect(database); Statement s = c.createStatement()) {
             s.execute("INSERT INTO watch_attempt (server, attempt_id, project, workflow, wants_tasks, attempt, "
                     + "task_states, last_change_at) VALUES ('main', 42, 'game', 'etl', true, '" + ATTEMPT + "', "
@@ -59,7 +57,8 @@ class TypedJsonMigrationTest {
                     + "('r', '+1000000000-01-01', '+1000000000-01-01T00:00:00+00:00', 'pending')");
         }
 
-        migrate(null);
+        // V15 replaces downstream_session_at by a typed downstream_session (TypedSessionTimesMigrationTest).
+        migrate(database, "14");
 
         try (Connection c = BatonTestServices.connect(database); Statement s = c.createStatement()) {
             assertThat(strings(s, "SELECT data_type FROM information_schema.columns WHERE table_name = "
@@ -83,7 +82,7 @@ class TypedJsonMigrationTest {
 
     @Test
     void sessionInstantReadsWhatBatonStoresAndNothingElse() throws SQLException {
-        migrate(null);
+        migrate(database, null);
         try (Connection c = BatonTestServices.connect(database); Statement s = c.createStatement()) {
             assertThat(instants(s, "SELECT session_instant(x, 'Asia/Tokyo') FROM (VALUES (1, '2026-11-24'), "
                     + "(2, '2026-11-24T00:00:00+09:00'), (3, '2026-11-24T00:00+09:00'), (4, '2026-11-23T15:00:00Z'), "
@@ -95,33 +94,5 @@ class TypedJsonMigrationTest {
                     + "('0000-01-01'), ('2026-13-45'), ('2026-11-24T00:00:00'), ('yesterday'), ('')) v(x)"))
                     .containsOnlyNulls();
         }
-    }
-
-    private void migrate(String target) {
-        var configuration = Flyway.configure().dataSource(BatonTestServices.jdbcUrl(database), BatonTestServices.PG_USER,
-                        BatonTestServices.PG_PASSWORD)
-                .locations("classpath:db/migration");
-        (target == null ? configuration : configuration.target(target)).load().migrate();
-    }
-
-    private static List<String> strings(Statement s, String query) throws SQLException {
-        List<String> values = new ArrayList<>();
-        try (ResultSet rows = s.executeQuery(query)) {
-            while (rows.next()) {
-                values.add(rows.getString(1));
-            }
-        }
-        return values;
-    }
-
-    private static List<Instant> instants(Statement s, String query) throws SQLException {
-        List<Instant> values = new ArrayList<>();
-        try (ResultSet rows = s.executeQuery(query)) {
-            while (rows.next()) {
-                OffsetDateTime value = rows.getObject(1, OffsetDateTime.class);
-                values.add(value == null ? null : value.toInstant());
-            }
-        }
-        return values;
     }
 }

@@ -50,16 +50,17 @@ class RunsPagingTest {
                 .put("/api/v1/rules/" + rule).then().statusCode(201);
         QuarkusTransaction.requiringNew().run(() -> {
             sql("INSERT INTO trigger_run (rule_name, correlation_key, downstream_session, state, created_at) "
-                    + "VALUES (?1, '+1000000000-01-01', '+1000000000-01-01T00:00:00+00:00', 'failed', "
+                    + "VALUES (?1, '+1000000000-01-01', NULL, 'failed', "
                     + "now() - interval '1 day')", rule);
             for (int i = 0; i < RUNS; i++) {
                 String day = FIRST.plusDays(i).toString();
-                sql("INSERT INTO trigger_run (rule_name, correlation_key, downstream_session, state, attempt_id, "
-                        + "created_at) VALUES (?1, ?2, ?3, 'started', ?4, now() - interval '1 hour' + ?5 * "
+                sql("INSERT INTO trigger_run (rule_name, correlation_key, downstream_session, downstream_session_offset, "
+                        + "state, attempt_id, created_at) VALUES (?1, ?2, ?3::timestamptz, 32400, 'started', ?4, "
+                        + "now() - interval '1 hour' + ?5 * "
                         + "interval '1 second')", rule, day, day + "T00:00:00+09:00", String.valueOf(1000 + i), i);
                 sql("INSERT INTO trigger_condition (rule_name, correlation_key, upstream_id, upstream_session, "
-                                + "session_time, event_id, attempt_id, finished_at) VALUES (?1, ?2, 'load', ?3, ?4, ?5, "
-                                + "?6, now())", rule, day, day + "T00:00:00Z", day + "T00:00:00+09:00",
+                                + "session_time, session_time_offset, event_id, attempt_id, finished_at) VALUES (?1, ?2, "
+                                + "'load', ?3::timestamptz, ?4::timestamptz, 32400, ?5, ?6, now())", rule, day, day + "T00:00:00Z", day + "T00:00:00+09:00",
                         "event-" + day, String.valueOf(500 + i));
             }
             sql("INSERT INTO trigger_error (rule_name, correlation_key, upstream_session, event_id, error, failed_at) "

@@ -1,8 +1,9 @@
--- Session times of the trigger conditions and the trigger and rerun ledgers as instants (timestamptz) plus the offset Digdag wrote
--- them with (seconds east of UTC, as Hibernate's @TimeZoneStorage(COLUMN) maps an OffsetDateTime): the text Baton
--- sends to Digdag and puts into event ids is written again from both, the same as the text stored before. The
--- unique ledger keys hold per instant. A row whose text no parser reads (stored before validation existed, e.g. year
--- +1000000000) has neither and never starts: a pending one is failed here with the text in last_error.
+-- Session times of the trigger conditions, the trigger and rerun ledgers and the expected sessions as instants
+-- (timestamptz) plus the offset Digdag wrote them with (seconds east of UTC, as Hibernate's @TimeZoneStorage(COLUMN)
+-- maps an OffsetDateTime): the text Baton sends to Digdag and puts into event ids is written again from both, the
+-- same as the text stored before. The unique keys hold per instant. A row whose text no parser reads (stored before
+-- validation existed, e.g. year +1000000000) has neither and never starts: a pending one is failed here, with the
+-- text in last_error (detail).
 
 -- The offset of a session text in seconds: Z (and a date, taken at 00:00 UTC as session_instant(session, 'UTC')
 -- takes it), or +HH:MM[:SS] at its end; null for what no parser reads.
@@ -64,4 +65,14 @@ ALTER TABLE trigger_condition
 COMMENT ON COLUMN trigger_condition.upstream_session IS
     'the upstream session instant; null only for a row whose text no parser read (V15)';
 COMMENT ON COLUMN trigger_condition.session_time IS 'the upstream session time to the second, with session_time_offset';
-COMMENT ON COLUMN trigger_condition.session_time_offset IS 'the offset the upstream session time was written with, in seconds';
+COMMENT ON COLUMN trigger_condition.session_time_offset IS
+    'the offset the upstream session time was written with, in seconds';
+
+-- Written by SessionTimes.format from Digdag's schedule, so every row reads; the key holds per instant.
+ALTER TABLE expectation_session ADD COLUMN session_time_offset INTEGER;
+UPDATE expectation_session SET session_time_offset = session_offset(session_time);
+ALTER TABLE expectation_session
+    ALTER COLUMN session_time TYPE TIMESTAMPTZ USING session_instant(session_time, 'UTC'),
+    ALTER COLUMN session_time_offset SET NOT NULL;
+COMMENT ON COLUMN expectation_session.session_time IS
+    'the session the schedule planned, with session_time_offset (seconds) as Digdag wrote it';

@@ -51,13 +51,17 @@ class TypedSessionTimesMigrationTest {
         migrate(database, "14");
         List<String> idsBefore = new ArrayList<>();
         try (Connection c = BatonTestServices.connect(database); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO expectation (name, team, server, project, workflow, by_time, zone, enabled) "
+                    + "VALUES ('sla', 'bi', 'main', 'bi', 'report', '07:00', 'Asia/Tokyo', true)");
             for (String session : SESSIONS) {
                 s.execute("INSERT INTO trigger_run (rule_name, correlation_key, downstream_session, state) VALUES "
                         + "('r', '" + session.substring(0, 10) + "', '" + session + "', 'started')");
                 s.execute("INSERT INTO trigger_rerun (rule_name, correlation_key, downstream_session, upstream_id, "
-                        + "upstream_subject, upstream_attempt, upstream_attempt_id, upstream_finished_at, action, state) "
-                        + "VALUES ('r', '" + session.substring(0, 10) + "', '" + session + "', 'load', "
+                        + "upstream_subject, upstream_attempt, upstream_attempt_id, upstream_finished_at, action, "
+                        + "state) VALUES ('r', '" + session.substring(0, 10) + "', '" + session + "', 'load', "
                         + "'main/game/etl', 'main/uuid/attempts/7', '7', now(), 'rerun', 'started')");
+                s.execute("INSERT INTO expectation_session (expectation_name, session_time, run_time, due_at, state) "
+                        + "VALUES ('sla', '" + session + "', now(), now(), 'late')");
                 idsBefore.add("trigger/r/" + session + "/started");
             }
             s.execute("INSERT INTO trigger_condition (rule_name, correlation_key, upstream_id, upstream_session, "
@@ -73,11 +77,13 @@ class TypedSessionTimesMigrationTest {
         try (Connection c = BatonTestServices.connect(database); Statement s = c.createStatement()) {
             assertThat(strings(s, "SELECT table_name || '.' || column_name || ' ' || data_type FROM "
                     + "information_schema.columns WHERE column_name IN ('downstream_session', 'upstream_session', "
-                    + "'session_time') AND table_name IN ('trigger_run', 'trigger_rerun', 'trigger_condition')"))
+                    + "'session_time') AND table_name IN ('trigger_run', 'trigger_rerun', 'trigger_condition', "
+                    + "'expectation_session')"))
                     .containsExactlyInAnyOrder("trigger_run.downstream_session timestamp with time zone",
                             "trigger_rerun.downstream_session timestamp with time zone",
                             "trigger_condition.upstream_session timestamp with time zone",
-                            "trigger_condition.session_time timestamp with time zone");
+                            "trigger_condition.session_time timestamp with time zone",
+                            "expectation_session.session_time timestamp with time zone");
             assertThat(strings(s, "SELECT column_name FROM information_schema.columns WHERE table_name = "
                     + "'trigger_run' AND column_name = 'downstream_session_at'")).isEmpty();
 
@@ -91,6 +97,9 @@ class TypedSessionTimesMigrationTest {
                 assertThat(stored).extracting(session -> "trigger/r/" + SessionTimes.format(session) + "/started")
                         .containsExactlyElementsOf(idsBefore);
             }
+
+            assertThat(sessions(s, "SELECT session_time, session_time_offset FROM expectation_session ORDER BY "
+                    + "session_time")).extracting(SessionTimes::format).containsExactlyInAnyOrderElementsOf(SESSIONS);
 
             List<OffsetDateTime> conditions = sessions(s, "SELECT session_time, session_time_offset FROM "
                     + "trigger_condition ORDER BY id");

@@ -61,7 +61,8 @@ public record Explanation(String rule, String correlationKey, String status, Lis
 
     static Explanation of(Rule rule, Evaluation evaluation, TriggerRun run, List<EvaluationError> errors) {
         List<Satisfied> satisfied = evaluation.satisfied().values().stream().flatMap(List::stream)
-                .map(c -> new Satisfied(c.upstreamId, RuleKeyRow.written(c.sessionTime), c.attemptId, c.finishedAt, c.satisfiedAt, c.eventId))
+                .map(c -> new Satisfied(c.upstreamId, RuleKeyRow.written(c.sessionTime), c.attemptId, c.finishedAt,
+                        c.satisfiedAt, c.eventId))
                 .toList();
         String status;
         if (run != null) {

@@ -68,7 +68,8 @@ public class TriggerCondition extends RuleKeyRow {
         return jdbc(connection -> {
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO trigger_condition (rule_name, "
                     + "correlation_key, upstream_id, upstream_session, session_time, session_time_offset, event_id, "
-                    + "attempt_id, finished_at) SELECT r, k, u, s::timestamptz, t::timestamptz, o, e, a, f::timestamptz "
+                    + "attempt_id, finished_at) SELECT r, k, u, s::timestamptz, t::timestamptz, o, e, a, "
+                    + "f::timestamptz "
                     + "FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::text[], "
                     + "?::text[], ?::text[]) WITH ORDINALITY AS input(r, k, u, s, t, o, e, a, f, n) "
                     + "ORDER BY n ON CONFLICT DO NOTHING "
@@ -79,7 +80,8 @@ public class TriggerCondition extends RuleKeyRow {
                 insert.setArray(4, texts(connection, rows, s -> s.upstreamSession().toString()));
                 insert.setArray(5, texts(connection, rows, s -> SessionTimes.format(s.sessionTime())));
                 insert.setArray(6, connection.createArrayOf("integer", rows.stream()
-                        .map(s -> SessionTimes.asWritten(s.sessionTime()).getOffset().getTotalSeconds()).toArray(Integer[]::new)));
+                        .map(s -> SessionTimes.asWritten(s.sessionTime()).getOffset().getTotalSeconds())
+                        .toArray(Integer[]::new)));
                 insert.setArray(7, texts(connection, rows, s -> s.event().id()));
                 insert.setArray(8, texts(connection, rows, s -> s.event().attemptId()));
                 insert.setArray(9, texts(connection, rows, s -> s.event().finishedAt().toString()));
@@ -132,7 +134,8 @@ public class TriggerCondition extends RuleKeyRow {
         return jdbc(connection -> {
             try (PreparedStatement select = connection.prepareStatement("SELECT c.id, c.rule_name, c.correlation_key, "
                     + "c.upstream_id, c.upstream_session, c.session_time, c.session_time_offset, c.event_id, "
-                    + "c.attempt_id, c.finished_at, c.satisfied_at FROM trigger_condition c JOIN unnest(?::text[], ?::text[]) AS input(r, k) "
+                    + "c.attempt_id, c.finished_at, c.satisfied_at FROM trigger_condition c "
+                    + "JOIN unnest(?::text[], ?::text[]) AS input(r, k) "
                     + "ON c.rule_name = input.r AND c.correlation_key = input.k ORDER BY c.finished_at, c.id")) {
                 select.setArray(1, texts(connection, keys, Satisfaction.RuleKey::rule));
                 select.setArray(2, texts(connection, keys, Satisfaction.RuleKey::key));

@@ -83,8 +83,8 @@ public class TriggerRun extends RuleKeyRow {
     static Optional<Long> open(String rule, String key, OffsetDateTime downstreamSession, Instant upstreamFinishedAt,
                                boolean manual, String requestedBy, Instant nextTryAt) {
         List<?> ids = Panache.getEntityManager().createNativeQuery(
-                        "INSERT INTO trigger_run (rule_name, correlation_key, downstream_session, downstream_session_offset, "
-                                + "state, manual, requested_by, upstream_finished_at, next_try_at) "
+                        "INSERT INTO trigger_run (rule_name, correlation_key, downstream_session, "
+                                + "downstream_session_offset, state, manual, requested_by, upstream_finished_at, next_try_at) "
                                 + "VALUES (:rule, :key, :session, :offset, '" + PENDING + "', :manual, :by, :finished, "
                                 + ":next) "
                                 + "ON CONFLICT (rule_name, downstream_session) DO NOTHING RETURNING id")

@@ -20,7 +20,8 @@ final class Migrations {
     /** Migrates {@code database} up to {@code target}, or to the newest version when it is null. */
     static void migrate(String database, String target) {
         var configuration = Flyway.configure()
-                .dataSource(BatonTestServices.jdbcUrl(database), BatonTestServices.PG_USER, BatonTestServices.PG_PASSWORD)
+                .dataSource(BatonTestServices.jdbcUrl(database), BatonTestServices.PG_USER,
+                        BatonTestServices.PG_PASSWORD)
                 .locations("classpath:db/migration");
         (target == null ? configuration : configuration.target(target)).load().migrate();
     }

@@ -2,6 +2,8 @@ package io.baton.persistence;
 
 import io.baton.BatonTestServices;
 import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -11,14 +13,23 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 
-/** What the migration tests share: Flyway on a database of their own, and reading one column back. */
-final class Migrations {
+/** What the migration tests share: a database of their own, Flyway on it, and reading one column back. */
+abstract class Migrations {
 
-    private Migrations() {
+    protected String database;
+
+    @BeforeEach
+    void database() {
+        database = BatonTestServices.freshDatabase();
     }
 
-    /** Migrates {@code database} up to {@code target}, or to the newest version when it is null. */
-    static void migrate(String database, String target) {
+    @AfterEach
+    void drop() {
+        BatonTestServices.dropDatabase(database);
+    }
+
+    /** Migrates the test's database up to {@code target}, or to the newest version when it is null. */
+    void migrate(String target) {
         var configuration = Flyway.configure()
                 .dataSource(BatonTestServices.jdbcUrl(database), BatonTestServices.PG_USER,
                         BatonTestServices.PG_PASSWORD)

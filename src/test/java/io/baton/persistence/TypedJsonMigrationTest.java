@@ -1,8 +1,6 @@
 package io.baton.persistence;
 
 import io.baton.BatonTestServices;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -10,9 +8,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 
-import static io.baton.persistence.Migrations.instants;
-import static io.baton.persistence.Migrations.migrate;
-import static io.baton.persistence.Migrations.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -20,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * same content, and every ledger row gets its downstream session as an instant (none for one no parser reads).
  * Runs on a database of its own, migrated to V10 first, without Quarkus.
  */
-class TypedJsonMigrationTest {
+class TypedJsonMigrationTest extends Migrations {
 
     /** An attempt as the watcher of V10 wrote it (Jackson with ISO instants). */
     private static final String ATTEMPT = """
@@ -30,21 +25,9 @@ class TypedJsonMigrationTest {
             "cancelRequested":false,"params":{},"createdAt":"2026-11-24T15:02:11Z","finishedAt":null,\
             "status":"running"}""";
 
-    private String database;
-
-    @BeforeEach
-    void database() {
-        database = BatonTestServices.freshDatabase();
-    }
-
-    @AfterEach
-    void drop() {
-        BatonTestServices.dropDatabase(database);
-    }
-
     @Test
     void rowsOfEarlierVersionsConvert() throws SQLException {
-        migrate(database, "10");
+        migrate("10");
         try (Connection c = BatonTestServices.connect(database); Statement s = c.createStatement()) {
             s.execute("INSERT INTO watch_attempt (server, attempt_id, project, workflow, wants_tasks, attempt, "
                     + "task_states, last_change_at) VALUES ('main', 42, 'game', 'etl', true, '" + ATTEMPT + "', "
@@ -58,7 +41,7 @@ class TypedJsonMigrationTest {
         }
 
         // V15 replaces downstream_session_at by a typed downstream_session (TypedSessionTimesMigrationTest).
-        migrate(database, "14");
+        migrate("14");
 
         try (Connection c = BatonTestServices.connect(database); Statement s = c.createStatement()) {
             assertThat(strings(s, "SELECT data_type FROM information_schema.columns WHERE table_name = "
@@ -82,7 +65,7 @@ class TypedJsonMigrationTest {
 
     @Test
     void sessionInstantReadsWhatBatonStoresAndNothingElse() throws SQLException {
-        migrate(database, null);
+        migrate(null);
         try (Connection c = BatonTestServices.connect(database); Statement s = c.createStatement()) {
             assertThat(instants(s, "SELECT session_instant(x, 'Asia/Tokyo') FROM (VALUES (1, '2026-11-24'), "
                     + "(2, '2026-11-24T00:00:00+09:00'), (3, '2026-11-24T00:00+09:00'), (4, '2026-11-23T15:00:00Z'), "

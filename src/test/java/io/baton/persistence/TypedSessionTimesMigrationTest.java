@@ -2,8 +2,6 @@ package io.baton.persistence;
 
 import io.baton.BatonTestServices;
 import io.baton.digdag.client.SessionTimes;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -16,9 +14,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
-import static io.baton.persistence.Migrations.instants;
-import static io.baton.persistence.Migrations.migrate;
-import static io.baton.persistence.Migrations.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -27,28 +22,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  * unique per instant, and a row whose text no parser reads keeps no session and never starts. Runs on a database of
  * its own, migrated to V14 first, without Quarkus.
  */
-class TypedSessionTimesMigrationTest {
+class TypedSessionTimesMigrationTest extends Migrations {
 
     /** Downstream sessions as V14's writers stored them: SessionTimes.format in the rule's correlation zone. */
     private static final List<String> SESSIONS = List.of("2026-11-24T00:00:00+09:00", "2026-03-08T00:00:00-05:00",
             "2026-11-25T00:00:00+05:30", "2026-11-26T00:00:00+00:00", "2026-10-25T00:00:00+02:00");
     private static final String UNREADABLE = "+1000000000-01-01T00:00:00+00:00";
 
-    private String database;
-
-    @BeforeEach
-    void database() {
-        database = BatonTestServices.freshDatabase();
-    }
-
-    @AfterEach
-    void drop() {
-        BatonTestServices.dropDatabase(database);
-    }
-
     @Test
     void rowsWrittenAsTextKeepTheirInstantTheirTextAndTheirEventIds() throws SQLException {
-        migrate(database, "14");
+        migrate("14");
         List<String> idsBefore = new ArrayList<>();
         try (Connection c = BatonTestServices.connect(database); Statement s = c.createStatement()) {
             s.execute("INSERT INTO expectation (name, team, server, project, workflow, by_time, zone, enabled) "
@@ -72,7 +55,7 @@ class TypedSessionTimesMigrationTest {
                     + "', 'e3', now())");
         }
 
-        migrate(database, null);
+        migrate(null);
 
         try (Connection c = BatonTestServices.connect(database); Statement s = c.createStatement()) {
             assertThat(strings(s, "SELECT table_name || '.' || column_name || ' ' || data_type FROM "
@@ -113,7 +96,7 @@ class TypedSessionTimesMigrationTest {
 
     @Test
     void theLedgersStayUniquePerInstantAndAnUnreadableRunNeverStarts() throws SQLException {
-        migrate(database, "14");
+        migrate("14");
         try (Connection c = BatonTestServices.connect(database); Statement s = c.createStatement()) {
             s.execute("INSERT INTO trigger_run (rule_name, correlation_key, downstream_session, state) VALUES "
                     + "('r', '2026-11-24', '2026-11-24T00:00:00+09:00', 'started'), "
@@ -121,7 +104,7 @@ class TypedSessionTimesMigrationTest {
             s.execute("INSERT INTO trigger_admission (run_id, server, priority) SELECT id, 'main', 1 FROM trigger_run");
         }
 
-        migrate(database, null);
+        migrate(null);
 
         try (Connection c = BatonTestServices.connect(database); Statement s = c.createStatement()) {
             assertThat(strings(s, "SELECT state || ' ' || last_error || ' ' || (downstream_session IS NULL) "

@@ -60,7 +60,7 @@ class RunsPagingTest {
                         day + "T00:00:00+09:00", String.valueOf(1000 + i), i);
                 sql("INSERT INTO trigger_condition (rule_name, correlation_key, upstream_id, upstream_session, "
                                 + "session_time, session_time_offset, event_id, attempt_id, finished_at) VALUES (?1, "
-                                + "?2, 'load', ?3::timestamptz, ?4::timestamptz, 32400, ?5, ?6, now())", rule, day,
+                                + "?2, 'load', CAST(?3 AS timestamptz), CAST(?4 AS timestamptz), 32400, ?5, ?6, now())", rule, day,
                         day + "T00:00:00Z", day + "T00:00:00+09:00", "event-" + day, String.valueOf(500 + i));
             }
             sql("INSERT INTO trigger_error (rule_name, correlation_key, upstream_session, event_id, error, failed_at) "

@@ -55,13 +55,14 @@ class RunsPagingTest {
             for (int i = 0; i < RUNS; i++) {
                 String day = FIRST.plusDays(i).toString();
                 sql("INSERT INTO trigger_run (rule_name, correlation_key, downstream_session, "
-                        + "downstream_session_offset, state, attempt_id, created_at) VALUES (?1, ?2, ?3::timestamptz, "
-                        + "32400, 'started', ?4, now() - interval '1 hour' + ?5 * interval '1 second')", rule, day,
-                        day + "T00:00:00+09:00", String.valueOf(1000 + i), i);
+                        + "downstream_session_offset, state, attempt_id, created_at) VALUES (?1, ?2, "
+                        + "CAST(?3 AS timestamptz), 32400, 'started', ?4, now() - interval '1 hour' + ?5 * "
+                        + "interval '1 second')", rule, day, day + "T00:00:00+09:00", String.valueOf(1000 + i), i);
                 sql("INSERT INTO trigger_condition (rule_name, correlation_key, upstream_id, upstream_session, "
                                 + "session_time, session_time_offset, event_id, attempt_id, finished_at) VALUES (?1, "
-                                + "?2, 'load', CAST(?3 AS timestamptz), CAST(?4 AS timestamptz), 32400, ?5, ?6, now())", rule, day,
-                        day + "T00:00:00Z", day + "T00:00:00+09:00", "event-" + day, String.valueOf(500 + i));
+                                + "?2, 'load', CAST(?3 AS timestamptz), CAST(?4 AS timestamptz), 32400, ?5, ?6, now())",
+                        rule, day, day + "T00:00:00Z", day + "T00:00:00+09:00", "event-" + day,
+                        String.valueOf(500 + i));
             }
             sql("INSERT INTO trigger_error (rule_name, correlation_key, upstream_session, event_id, error, failed_at) "
                     + "VALUES (?1, '2026-11-05', '2026-11-05T00:00+09:00', 'bad-1', 'first', now() - interval "

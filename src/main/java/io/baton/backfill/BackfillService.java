@@ -7,6 +7,7 @@ import io.baton.audit.AuditLog;
 import io.baton.backtest.Backtest;
 import io.baton.backtest.BacktestService;
 import io.baton.backtest.SessionDates;
+import io.baton.digdag.client.SessionTimes;
 import io.baton.problem.ProblemException;
 import io.baton.rules.Rule;
 import io.baton.rules.RuleService;
@@ -204,7 +205,7 @@ public class BackfillService {
                 for (Backtest.SessionRow row : replay.sessions()) {
                     Decision decision = decide(row, ledger.get(row.downstreamSession()));
                     if (!backfill.dryRun && Backfill.START.equals(decision.decision())
-                            && admission.openBackfill(rule, key(rule, row), row.downstreamSession(),
+                            && admission.openBackfill(rule, key(rule, row), SessionTimes.parse(row.downstreamSession()),
                             backfill.requestedBy).isEmpty()) {
                         decision = alreadyInLedger(row);
                     }
@@ -297,8 +298,8 @@ public class BackfillService {
         if (sessions.isEmpty()) {
             return Map.of();
         }
-        return TriggerRun.<TriggerRun>list("ruleName = ?1 and downstreamSession in ?2", rule, sessions).stream()
-                .collect(Collectors.toMap(run -> run.downstreamSession, Function.identity()));
+        return TriggerRun.ofSessions(rule, sessions.stream().map(SessionTimes::parse).toList()).stream()
+                .collect(Collectors.toMap(TriggerRun::session, Function.identity()));
     }
 
     private static int decisions(List<Decision> plan, String decision) {

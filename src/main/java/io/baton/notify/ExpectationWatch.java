@@ -140,11 +140,13 @@ public class ExpectationWatch {
     /** Records the schedule's next session as expected (once). */
     private void plan(Expectation e, Schedule schedule) {
         OffsetDateTime runTime = OffsetDateTime.ofInstant(schedule.nextRunTime(), ZoneOffset.UTC);
+        OffsetDateTime session = SessionTimes.asWritten(schedule.nextScheduleTime());
         QuarkusTransaction.requiringNew().run(() -> em().createNativeQuery("INSERT INTO expectation_session "
-                        + "(expectation_name, session_time, run_time, due_at, state) VALUES (:n, :s, :run, :due, "
-                        + "'expected') ON CONFLICT DO NOTHING")
+                        + "(expectation_name, session_time, session_time_offset, run_time, due_at, state) VALUES (:n, "
+                        + ":s, :offset, :run, :due, 'expected') ON CONFLICT DO NOTHING")
                 .setParameter("n", e.name())
-                .setParameter("s", SessionTimes.format(schedule.nextScheduleTime()))
+                .setParameter("s", session)
+                .setParameter("offset", session.getOffset().getTotalSeconds())
                 .setParameter("run", runTime)
                 .setParameter("due", e.dueAfter(runTime))
                 .executeUpdate());
@@ -157,7 +159,8 @@ public class ExpectationWatch {
     /** @param rest the rest of the query after the expectation's name: a constant, never input */
     private static List<ExpectedSession> read(String expectation, String rest) {
         return QuarkusTransaction.requiringNew().call(() -> em().createNativeQuery("SELECT session_time, run_time, "
-                        + "due_at, state, attempt_id, updated_at FROM expectation_session WHERE expectation_name = :n "
+                        + "due_at, state, attempt_id, updated_at, session_time_offset FROM expectation_session "
+                        + "WHERE expectation_name = :n "
                         + rest)
                 .setParameter("n", expectation)
                 .getResultList().stream().map(row -> session((Object[]) row)).toList());
@@ -175,7 +178,7 @@ public class ExpectationWatch {
                     .setParameter("next", next)
                     .setParameter("attempt", attemptId)
                     .setParameter("n", e.name())
-                    .setParameter("s", slot.sessionTime())
+                    .setParameter("s", SessionTimes.parse(slot.sessionTime()))
                     .setParameter("old", slot.state())
                     .executeUpdate();
             if (moved == 1 && alert != null) {
@@ -210,7 +213,9 @@ public class ExpectationWatch {
     }
 
     private static ExpectedSession session(Object[] row) {
-        return new ExpectedSession((String) row[0], time(row[1]), time(row[2]), (String) row[3], (String) row[4],
+        String sessionTime = SessionTimes.format(time(row[0])
+                .withOffsetSameInstant(ZoneOffset.ofTotalSeconds(((Number) row[6]).intValue())));
+        return new ExpectedSession(sessionTime, time(row[1]), time(row[2]), (String) row[3], (String) row[4],
                 time(row[5]));
     }
 

@@ -163,7 +163,8 @@ public class Admission {
      *
      * @return the run's id, or empty when the session already has a run (the ledger fires a session once)
      */
-    public Optional<Long> openBackfill(Rule rule, String correlationKey, String downstreamSession, String requestedBy) {
+    public Optional<Long> openBackfill(Rule rule, String correlationKey, OffsetDateTime downstreamSession,
+                                       String requestedBy) {
         TriggerCondition.lock(rule.name(), correlationKey);
         Optional<Long> id = TriggerRun.open(rule.name(), correlationKey, downstreamSession, null, true, requestedBy,
                 Instant.now());

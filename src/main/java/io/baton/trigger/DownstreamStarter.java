@@ -159,17 +159,17 @@ public class DownstreamStarter {
             rule = rules.get(run.ruleName);
         } catch (ProblemException deleted) {
             markFailed(run, "the rule was deleted before its downstream could start");
-            return new Attempted(null, run.downstreamSession, false, null);
+            return new Attempted(null, run.session(), false, null);
         }
         if (rule.isShadow()) {
             run.state = TriggerRun.SHADOW;
             run.startedAt = OffsetDateTime.now(ZoneOffset.UTC);
-            return new Attempted(rule, run.downstreamSession, false, null);
+            return new Attempted(rule, run.session(), false, null);
         }
         try {
             DigdagService.WorkflowTarget target = downstream(rule.action());
             if (rule.waitsForPreviousSession() && heldBack(rule, run, target)) {
-                return new Attempted(rule, run.downstreamSession, true, null);
+                return new Attempted(rule, run.session(), true, null);
             }
             Attempt attempt;
             try {
@@ -193,18 +193,18 @@ public class DownstreamStarter {
             registry.counter("baton.trigger.start.failures", "kind", "transient").increment();
             if (run.tries >= config.maxTries()) {
                 markFailed(run, e.getMessage());
-                return new Attempted(rule, run.downstreamSession, false, null);
+                return new Attempted(rule, run.session(), false, null);
             }
             run.state = TriggerRun.PENDING;
             run.lastError = e.getMessage();
             run.nextTryAt = OffsetDateTime.now(ZoneOffset.UTC).plus(backoff(run.tries));
             LOG.warnf("starting the downstream of rule %s for %s failed (try %d), retrying: %s", run.ruleName,
-                    run.downstreamSession, run.tries, e.getMessage());
+                    run.session(), run.tries, e.getMessage());
         } catch (DigdagException | PermanentFailure e) {
             registry.counter("baton.trigger.start.failures", "kind", "permanent").increment();
             markFailed(run, e.getMessage());
         }
-        return new Attempted(rule, run.downstreamSession, false, null);
+        return new Attempted(rule, run.session(), false, null);
     }
 
     /** Digdag refused the start because too many attempts run: the run waits in the queue, not a failed try. */
@@ -212,7 +212,7 @@ public class DownstreamStarter {
         run.state = TriggerRun.PENDING;
         run.lastError = refusal.getMessage();
         run.nextTryAt = refusedForLoad(run, refusal);
-        return new Attempted(rule, run.downstreamSession, true, null);
+        return new Attempted(rule, run.session(), true, null);
     }
 
     /**
@@ -264,7 +264,7 @@ public class DownstreamStarter {
                         .map(run -> {
                             markFailed(run, reason);
                             admission.settle(run, null);
-                            return outcome(index.rule(run.ruleName).orElse(null), run, run.downstreamSession);
+                            return outcome(index.rule(run.ruleName).orElse(null), run, run.session());
                         }))
                 .ifPresent(outcomes::notifyAfterCommit);
     }
@@ -280,7 +280,7 @@ public class DownstreamStarter {
 
     /** Asks Digdag whether the previous session succeeded; if not, the run waits and asks again later. */
     private boolean heldBack(Rule rule, TriggerRun run, DigdagService.WorkflowTarget target) {
-        run.heldBack = previousSession.holdsBack(rule, target, SessionTimes.parse(run.downstreamSession)).orElse(null);
+        run.heldBack = previousSession.holdsBack(rule, target, run.downstreamSession).orElse(null);
         if (run.heldBack == null) {
             return false;
         }
@@ -294,7 +294,7 @@ public class DownstreamStarter {
         Action action = rule.action();
         DigdagClient client = target.client();
         Workflow workflow = target.workflow();
-        OffsetDateTime session = SessionTimes.parse(run.downstreamSession);
+        OffsetDateTime session = run.downstreamSession;
         Map<String, Object> params = params(rule, run.correlationKey, session);
         StartResult result = client.start(StartRequest.of(workflow.id(), session, params));
         Attempt attempt = result.attempt();
@@ -334,7 +334,7 @@ public class DownstreamStarter {
         List<TriggerCondition> conditions = QuarkusTransaction.requiringNew()
                 .call(() -> TriggerCondition.of(rule.name(), correlationKey));
         OffsetDateTime upstream = conditions.isEmpty() ? downstream
-                : SessionTimes.parse(conditions.get(conditions.size() - 1).sessionTime);
+                : conditions.get(conditions.size() - 1).sessionTime;
         return Map.of(
                 Placeholders.UPSTREAM_SESSION_TIME, SessionTimes.format(upstream),
                 Placeholders.UPSTREAM_SESSION_DATE, upstream.toLocalDate().toString(),
@@ -351,7 +351,7 @@ public class DownstreamStarter {
     private TriggerOutcomes.Outcome outcome(Rule rule, TriggerRun run, String sessionTime) {
         registry.counter("baton.trigger.fired", "outcome", run.state).increment();
         if (TriggerRun.FAILED.equals(run.state)) {
-            LOG.errorf("the downstream of rule %s for %s could not be started: %s", run.ruleName, run.downstreamSession,
+            LOG.errorf("the downstream of rule %s for %s could not be started: %s", run.ruleName, run.session(),
                     run.lastError);
         }
         return outcomes.record(rule, run, sessionTime);

@@ -1,6 +1,5 @@
 package io.baton.trigger;
 
-import io.baton.digdag.client.SessionTimes;
 import io.baton.rules.Match;
 import io.baton.rules.Rule;
 import io.baton.rules.RuleExpressions;
@@ -39,7 +38,7 @@ public record Evaluation(String rule, String correlationKey, Map<String, List<Tr
         for (TriggerCondition condition : conditions) {
             byUpstream.computeIfAbsent(condition.upstreamId, k -> new ArrayList<>()).add(condition);
         }
-        Optional<Set<String>> expected = expectedSessions(rule, key);
+        Optional<Set<Instant>> expected = expectedSessions(rule, key);
         List<String> missing = new ArrayList<>();
         Map<String, Boolean> values = new LinkedHashMap<>();
         for (Upstream upstream : rule.upstreams()) {
@@ -63,17 +62,17 @@ public record Evaluation(String rule, String correlationKey, Map<String, List<Tr
     }
 
     /** With an hourly (or other) {@code upstreamEvery}: the upstream session instants the key's day must have. */
-    private static Optional<Set<String>> expectedSessions(Rule rule, String key) {
+    private static Optional<Set<Instant>> expectedSessions(Rule rule, String key) {
         if (rule.correlation().upstreamEvery() == null) {
             return Optional.empty();
         }
         return rule.correlation().upstreamSessionsOn(LocalDate.parse(key))
-                .map(times -> times.stream().map(t -> t.toInstant().toString()).collect(Collectors.toSet()));
+                .map(times -> times.stream().map(t -> Satisfaction.stored(t.toInstant())).collect(Collectors.toSet()));
     }
 
     /** The downstream session the rule starts, from the upstream session of the latest satisfied condition. */
     OffsetDateTime downstreamSession(Rule rule) {
-        return rule.correlation().downstreamSessionTime(SessionTimes.parse(latest().sessionTime));
+        return rule.correlation().downstreamSessionTime(latest().sessionTime);
     }
 
     TriggerCondition latest() {

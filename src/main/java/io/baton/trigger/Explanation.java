@@ -83,7 +83,8 @@ public record Explanation(String rule, String correlationKey, String status, Lis
     static Explanation of(Rule rule, Evaluation evaluation, TriggerRun run, List<TriggerRerun> reruns,
                           List<EvaluationError> errors) {
         List<Satisfied> satisfied = evaluation.satisfied().values().stream().flatMap(List::stream)
-                .map(c -> new Satisfied(c.upstreamId, c.sessionTime, c.attemptId, c.finishedAt, c.satisfiedAt, c.eventId))
+                .map(c -> new Satisfied(c.upstreamId, RuleKeyRow.written(c.sessionTime), c.attemptId, c.finishedAt,
+                        c.satisfiedAt, c.eventId))
                 .toList();
         String status;
         if (run != null) {
@@ -99,7 +100,7 @@ public record Explanation(String rule, String correlationKey, String status, Lis
         }
         return new Explanation(rule.name(), evaluation.correlationKey(), status, satisfied, evaluation.missing(),
                 condition(rule, evaluation), evaluation.expired(), run == null ? null : new Run(run.id,
-                run.downstreamSession, run.state, run.manual, run.requestedBy, run.createdAt, run.startedAt,
+                run.session(), run.state, run.manual, run.requestedBy, run.createdAt, run.startedAt,
                 run.attemptId, run.attemptUrl, run.tries, run.lastError, run.heldBack), reruns(run, reruns),
                 failures(errors), null);
     }

@@ -168,7 +168,7 @@ public class RerunStarter {
         }
         try {
             DigdagService.WorkflowTarget target = starter.downstream(rule.action());
-            OffsetDateTime session = OffsetDateTime.parse(rerun.downstreamSession);
+            OffsetDateTime session = rerun.downstreamSession;
             String retryName = RETRY_PREFIX + rerun.id;
             Optional<Session.LastAttempt> latest = digdag.findSession(target, session).map(Session::lastAttempt);
             if (latest.isPresent() && !latest.get().done() && !retryName.equals(latest.get().retryAttemptName())) {
@@ -200,7 +200,7 @@ public class RerunStarter {
             rerun.detail = e.getMessage();
             rerun.nextTryAt = OffsetDateTime.now(ZoneOffset.UTC).plus(starter.backoff(rerun.tries));
             LOG.warnf("rerun %d of rule %s for %s failed (try %d), retrying: %s", rerun.id, rerun.ruleName,
-                    rerun.downstreamSession, rerun.tries, e.getMessage());
+                    rerun.session(), rerun.tries, e.getMessage());
             return Tried.ENDED;
         } catch (DigdagException | DownstreamStarter.PermanentFailure e) {
             registry.counter("baton.trigger.rerun.failures", "kind", "permanent").increment();
@@ -238,7 +238,7 @@ public class RerunStarter {
         if (TriggerRerun.STARTED.equals(rerun.state)) {
             int covered = TriggerRerun.coalesce(rerun, claimedAt);
             LOG.infof("rule %s reran its downstream for %s: attempt %s (covers %d more re-runs seen meanwhile)",
-                    rerun.ruleName, rerun.downstreamSession, rerun.attemptId, covered);
+                    rerun.ruleName, rerun.session(), rerun.attemptId, covered);
         }
         registry.counter("baton.trigger.reruns", "outcome", rerun.state).increment();
         outcomes.rerun(rule, rerun);

@@ -11,7 +11,7 @@ import java.util.List;
 /**
  * Chooses one page of a rule's runs in SQL: its ledger rows whose downstream session lies in [from, to), newest first,
  * then the correlation keys it failed to evaluate events for and has no run for, latest failure first. Sessions are
- * compared as instants ({@code trigger_run.downstream_session_at}, {@code session_instant}); a stored session no
+ * compared as instants ({@code trigger_run.downstream_session}, {@code session_instant}); a stored session no
  * parser reads has none, so it is listed only when the range is open at both ends.
  */
 final class RunPages {
@@ -30,7 +30,7 @@ final class RunPages {
     }
 
     static List<Entry> select(String rule, ZoneId zone, OffsetDateTime from, OffsetDateTime to, int page, int size) {
-        String runSession = "r.downstream_session_at";
+        String runSession = "r.downstream_session";
         String errorSession = "session_instant(e.upstream_session, :zone)";
         Query query = Panache.getEntityManager().createNativeQuery("""
                 SELECT run_id, correlation_key, error_ids FROM (

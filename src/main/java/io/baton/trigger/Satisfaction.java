@@ -2,7 +2,9 @@ package io.baton.trigger;
 
 import io.baton.rules.Rule;
 
+import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
 
 /**
  * What an event asks of one rule: record that it satisfies an upstream for a correlation key, then see whether the
@@ -17,7 +19,7 @@ record Satisfaction(Rule rule, String key, String upstreamId, OffsetDateTime ses
     }
 
     /** What makes a condition unique (the table's unique key): the same upstream session is recorded once. */
-    record ConditionKey(String rule, String key, String upstreamId, String upstreamSession) {
+    record ConditionKey(String rule, String key, String upstreamId, Instant upstreamSession) {
     }
 
     static Satisfaction of(Rule rule, String upstreamId, UpstreamEvent event) {
@@ -33,8 +35,13 @@ record Satisfaction(Rule rule, String key, String upstreamId, OffsetDateTime ses
         return new ConditionKey(rule.name(), key, upstreamId, upstreamSession());
     }
 
-    /** The upstream session instant, as the condition stores it (ISO-8601 UTC). */
-    String upstreamSession() {
-        return sessionTime.toInstant().toString();
+    /** The upstream session instant, as the condition stores it. */
+    Instant upstreamSession() {
+        return stored(sessionTime.toInstant());
+    }
+
+    /** An instant as a timestamptz holds it: to the microsecond. */
+    static Instant stored(Instant instant) {
+        return instant.truncatedTo(ChronoUnit.MICROS);
     }
 }

@@ -5,6 +5,9 @@ import io.quarkus.hibernate.orm.panache.Panache;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Table;
+import org.hibernate.annotations.TimeZoneColumn;
+import org.hibernate.annotations.TimeZoneStorage;
+import org.hibernate.annotations.TimeZoneStorageType;
 import org.hibernate.Session;
 import org.hibernate.jdbc.ReturningWork;
 
@@ -15,6 +18,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -32,11 +36,15 @@ public class TriggerCondition extends RuleKeyRow {
     @Column(name = "upstream_id")
     public String upstreamId;
 
+    /** The upstream session instant; the unique key. Null only for a row whose text no parser read (V17). */
     @Column(name = "upstream_session")
-    public String upstreamSession;
+    public Instant upstreamSession;
 
+    /** The upstream session time with its offset, as {@link SessionTimes#asWritten}; null as upstreamSession. */
     @Column(name = "session_time")
-    public String sessionTime;
+    @TimeZoneStorage(TimeZoneStorageType.COLUMN)
+    @TimeZoneColumn(name = "session_time_offset")
+    public OffsetDateTime sessionTime;
 
     @Column(name = "event_id")
     public String eventId;
@@ -59,24 +67,29 @@ public class TriggerCondition extends RuleKeyRow {
     static Map<Satisfaction.ConditionKey, Long> recordAll(List<Satisfaction> rows) {
         return jdbc(connection -> {
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO trigger_condition (rule_name, "
-                    + "correlation_key, upstream_id, upstream_session, session_time, event_id, attempt_id, finished_at) "
-                    + "SELECT r, k, u, s, t, e, a, f::timestamptz FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], "
-                    + "?::text[], ?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS input(r, k, u, s, t, e, a, f, n) "
+                    + "correlation_key, upstream_id, upstream_session, session_time, session_time_offset, event_id, "
+                    + "attempt_id, finished_at) SELECT r, k, u, s::timestamptz, t::timestamptz, o, e, a, "
+                    + "f::timestamptz "
+                    + "FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::text[], "
+                    + "?::text[], ?::text[]) WITH ORDINALITY AS input(r, k, u, s, t, o, e, a, f, n) "
                     + "ORDER BY n ON CONFLICT DO NOTHING "
                     + "RETURNING id, rule_name, correlation_key, upstream_id, upstream_session")) {
                 insert.setArray(1, texts(connection, rows, s -> s.rule().name()));
                 insert.setArray(2, texts(connection, rows, Satisfaction::key));
                 insert.setArray(3, texts(connection, rows, Satisfaction::upstreamId));
-                insert.setArray(4, texts(connection, rows, Satisfaction::upstreamSession));
+                insert.setArray(4, texts(connection, rows, s -> s.upstreamSession().toString()));
                 insert.setArray(5, texts(connection, rows, s -> SessionTimes.format(s.sessionTime())));
-                insert.setArray(6, texts(connection, rows, s -> s.event().id()));
-                insert.setArray(7, texts(connection, rows, s -> s.event().attemptId()));
-                insert.setArray(8, texts(connection, rows, s -> s.event().finishedAt().toString()));
+                insert.setArray(6, connection.createArrayOf("integer", rows.stream()
+                        .map(s -> SessionTimes.asWritten(s.sessionTime()).getOffset().getTotalSeconds())
+                        .toArray(Integer[]::new)));
+                insert.setArray(7, texts(connection, rows, s -> s.event().id()));
+                insert.setArray(8, texts(connection, rows, s -> s.event().attemptId()));
+                insert.setArray(9, texts(connection, rows, s -> s.event().finishedAt().toString()));
                 Map<Satisfaction.ConditionKey, Long> inserted = new HashMap<>();
                 try (ResultSet row = insert.executeQuery()) {
                     while (row.next()) {
                         inserted.put(new Satisfaction.ConditionKey(row.getString(2), row.getString(3), row.getString(4),
-                                row.getString(5)), row.getLong(1));
+                                row.getObject(5, OffsetDateTime.class).toInstant()), row.getLong(1));
                     }
                 }
                 return inserted;
@@ -87,7 +100,7 @@ public class TriggerCondition extends RuleKeyRow {
     /** The condition an upstream session satisfied, if it did. */
     static Optional<TriggerCondition> of(String rule, String key, String upstreamId, OffsetDateTime sessionTime) {
         return find("ruleName = ?1 and correlationKey = ?2 and upstreamId = ?3 and upstreamSession = ?4", rule, key,
-                upstreamId, sessionTime.toInstant().toString()).firstResultOptional();
+                upstreamId, Satisfaction.stored(sessionTime.toInstant())).firstResultOptional();
     }
 
     static List<TriggerCondition> of(String rule, String key) {
@@ -120,8 +133,9 @@ public class TriggerCondition extends RuleKeyRow {
     static Map<Satisfaction.RuleKey, List<TriggerCondition>> of(Collection<Satisfaction.RuleKey> keys) {
         return jdbc(connection -> {
             try (PreparedStatement select = connection.prepareStatement("SELECT c.id, c.rule_name, c.correlation_key, "
-                    + "c.upstream_id, c.upstream_session, c.session_time, c.event_id, c.attempt_id, c.finished_at, "
-                    + "c.satisfied_at FROM trigger_condition c JOIN unnest(?::text[], ?::text[]) AS input(r, k) "
+                    + "c.upstream_id, c.upstream_session, c.session_time, c.session_time_offset, c.event_id, "
+                    + "c.attempt_id, c.finished_at, c.satisfied_at FROM trigger_condition c "
+                    + "JOIN unnest(?::text[], ?::text[]) AS input(r, k) "
                     + "ON c.rule_name = input.r AND c.correlation_key = input.k ORDER BY c.finished_at, c.id")) {
                 select.setArray(1, texts(connection, keys, Satisfaction.RuleKey::rule));
                 select.setArray(2, texts(connection, keys, Satisfaction.RuleKey::key));
@@ -133,12 +147,13 @@ public class TriggerCondition extends RuleKeyRow {
                         condition.ruleName = row.getString(2);
                         condition.correlationKey = row.getString(3);
                         condition.upstreamId = row.getString(4);
-                        condition.upstreamSession = row.getString(5);
-                        condition.sessionTime = row.getString(6);
-                        condition.eventId = row.getString(7);
-                        condition.attemptId = row.getString(8);
-                        condition.finishedAt = row.getObject(9, OffsetDateTime.class);
-                        condition.satisfiedAt = row.getObject(10, OffsetDateTime.class);
+                        OffsetDateTime session = row.getObject(5, OffsetDateTime.class);
+                        condition.upstreamSession = session == null ? null : session.toInstant();
+                        condition.sessionTime = withOffset(row.getObject(6, OffsetDateTime.class), row.getInt(7));
+                        condition.eventId = row.getString(8);
+                        condition.attemptId = row.getString(9);
+                        condition.finishedAt = row.getObject(10, OffsetDateTime.class);
+                        condition.satisfiedAt = row.getObject(11, OffsetDateTime.class);
                         conditions.computeIfAbsent(new Satisfaction.RuleKey(condition.ruleName, condition.correlationKey),
                                 k -> new ArrayList<>()).add(condition);
                     }
@@ -151,6 +166,11 @@ public class TriggerCondition extends RuleKeyRow {
     /** The order in which a key's conditions are read and evaluated. */
     static final Comparator<TriggerCondition> ORDER = Comparator.comparing(TriggerCondition::finishedInstant)
             .thenComparing(c -> c.id);
+
+    /** A stored session time with its offset column, as Hibernate's {@code @TimeZoneStorage(COLUMN)} reads it. */
+    private static OffsetDateTime withOffset(OffsetDateTime instant, int offsetSeconds) {
+        return instant == null ? null : instant.withOffsetSameInstant(ZoneOffset.ofTotalSeconds(offsetSeconds));
+    }
 
     /** Plain JDBC on the transaction's connection: arrays bind a whole batch to one statement. */
     private static <T> T jdbc(ReturningWork<T> work) {

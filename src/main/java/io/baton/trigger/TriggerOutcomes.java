@@ -86,7 +86,7 @@ public class TriggerOutcomes {
                 rule == null ? null : rule.action().workflow(), sessionTime, outcome, run.attemptId,
                 run.attemptUrl, run.manual, run.requestedBy, run.upstreamFinishedAt, run.startedAt, latency,
                 run.lastError);
-        String id = "trigger/" + run.ruleName + "/" + run.downstreamSession + "/" + outcome;
+        String id = "trigger/" + run.ruleName + "/" + run.session() + "/" + outcome;
         outbox.append(new BatonEvent(id, TRIGGER_TYPE_PREFIX + outcome, events.source(), run.ruleName, now(),
                 events.triggersTopic(), run.ruleName, data));
         boolean failed = TriggerRun.FAILED.equals(run.state);
@@ -122,13 +122,13 @@ public class TriggerOutcomes {
      */
     Outcome stale(Rule rule, TriggerRun run, TriggerRerun rerun, String upstreamWorkflow) {
         String downstream = rule.action().project() + "/" + rule.action().workflow();
-        String date = OffsetDateTime.parse(run.downstreamSession).toLocalDate().toString();
+        String date = run.downstreamSession.toLocalDate().toString();
         String message = downstream + " for " + date + " ran on data that " + upstreamWorkflow + " has since re-run";
         RerunData data = rerunData(rule, rerun, "stale", run.attemptId, run.attemptUrl, message);
-        outbox.append(new BatonEvent("stale/" + rule.name() + "/" + run.downstreamSession + "/"
+        outbox.append(new BatonEvent("stale/" + rule.name() + "/" + run.session() + "/"
                 + rerun.upstreamAttempt, STALE, events.source(), rule.name(), now(), events.triggersTopic(), rule.name(),
                 data));
-        Map<String, String> variables = variables(rule, rule.name(), run.downstreamSession);
+        Map<String, String> variables = variables(rule, rule.name(), run.session());
         variables.put("message", message);
         variables.put("downstream", downstream);
         variables.put("date", date);
@@ -140,7 +140,7 @@ public class TriggerOutcomes {
     /** Announces what a cascade rerun did ({@code rerun-started}, {@code -skipped}, {@code -failed}); a failure alerts. */
     void rerun(Rule rule, TriggerRerun rerun) {
         RerunData data = rerunData(rule, rerun, rerun.state, rerun.attemptId, rerun.attemptUrl, rerun.detail);
-        String id = "rerun/" + rerun.ruleName + "/" + rerun.downstreamSession + "/" + rerun.upstreamAttempt + "/"
+        String id = "rerun/" + rerun.ruleName + "/" + rerun.session() + "/" + rerun.upstreamAttempt + "/"
                 + rerun.state;
         outbox.append(new BatonEvent(id, RERUN_PREFIX + rerun.state, events.source(), rerun.ruleName, now(),
                 events.triggersTopic(), rerun.ruleName, data));
@@ -154,7 +154,7 @@ public class TriggerOutcomes {
                                        String attemptUrl, String message) {
         return new RerunData(rerun.ruleName, rule == null ? null : rule.team(), rerun.correlationKey,
                 rule == null ? null : rule.action().server(), rule == null ? null : rule.action().project(),
-                rule == null ? null : rule.action().workflow(), rerun.downstreamSession, outcome, rerun.upstreamId,
+                rule == null ? null : rule.action().workflow(), rerun.session(), outcome, rerun.upstreamId,
                 rerun.upstreamSubject, rerun.upstreamAttemptId, rerun.previousAttemptId, rerun.upstreamFinishedAt,
                 attemptId, attemptUrl, message);
     }

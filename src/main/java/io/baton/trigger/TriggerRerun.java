@@ -5,6 +5,9 @@ import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.Table;
+import org.hibernate.annotations.TimeZoneColumn;
+import org.hibernate.annotations.TimeZoneStorage;
+import org.hibernate.annotations.TimeZoneStorageType;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -28,8 +31,11 @@ public class TriggerRerun extends StartableRow {
     public static final String SKIPPED = "skipped";
     public static final String FAILED = "failed";
 
+    /** As {@link TriggerRun#downstreamSession}. */
     @Column(name = "downstream_session")
-    public String downstreamSession;
+    @TimeZoneStorage(TimeZoneStorageType.COLUMN)
+    @TimeZoneColumn(name = "downstream_session_offset")
+    public OffsetDateTime downstreamSession;
 
     @Column(name = "upstream_id")
     public String upstreamId;
@@ -72,14 +78,16 @@ public class TriggerRerun extends StartableRow {
      */
     static Optional<Long> open(TriggerRerun rerun) {
         List<?> ids = Panache.getEntityManager().createNativeQuery(
-                        "INSERT INTO trigger_rerun (rule_name, correlation_key, downstream_session, upstream_id, "
-                                + "upstream_subject, upstream_attempt, upstream_attempt_id, previous_attempt_id, "
-                                + "upstream_finished_at, action, state) VALUES (:rule, :key, :session, :upstream, "
+                        "INSERT INTO trigger_rerun (rule_name, correlation_key, downstream_session, "
+                                + "downstream_session_offset, upstream_id, upstream_subject, upstream_attempt, "
+                                + "upstream_attempt_id, previous_attempt_id, upstream_finished_at, action, state) "
+                                + "VALUES (:rule, :key, :session, :offset, :upstream, "
                                 + ":subject, :attempt, :attemptId, :previous, :finished, :action, :state) "
                                 + "ON CONFLICT (rule_name, correlation_key, upstream_attempt) DO NOTHING RETURNING id")
                 .setParameter("rule", rerun.ruleName)
                 .setParameter("key", rerun.correlationKey)
                 .setParameter("session", rerun.downstreamSession)
+                .setParameter("offset", rerun.downstreamSession.getOffset().getTotalSeconds())
                 .setParameter("upstream", rerun.upstreamId)
                 .setParameter("subject", rerun.upstreamSubject)
                 .setParameter("attempt", rerun.upstreamAttempt)
@@ -107,6 +115,11 @@ public class TriggerRerun extends StartableRow {
                         + "and correlationKey = ?6 and state = ?7 and id <> ?8 and createdAt <= ?9",
                 COALESCED, started.attemptId, started.attemptUrl, "covered by rerun " + started.id, started.ruleName,
                 started.correlationKey, PENDING, started.id, claimedAt);
+    }
+
+    /** As {@link TriggerRun#session()}. */
+    public String session() {
+        return written(downstreamSession);
     }
 
     static List<TriggerRerun> of(String rule, String key) {

@@ -1,10 +1,14 @@
 package io.baton.trigger;
 
+import io.baton.digdag.client.SessionTimes;
 import io.quarkus.hibernate.orm.panache.Panache;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.Table;
+import org.hibernate.annotations.TimeZoneColumn;
+import org.hibernate.annotations.TimeZoneStorage;
+import org.hibernate.annotations.TimeZoneStorageType;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -27,9 +31,14 @@ public class TriggerRun extends StartableRow {
     /** A shadow rule's would-be fire: recorded, nothing started ({@code startedAt} = when it would have). */
     public static final String SHADOW = "shadow";
 
-    /** The downstream session time, with the offset of the rule's correlation zone. */
+    /**
+     * The downstream session time, with the offset of the rule's correlation zone; null only for a row whose stored
+     * text no parser read (V17).
+     */
     @Column(name = "downstream_session")
-    public String downstreamSession;
+    @TimeZoneStorage(TimeZoneStorageType.COLUMN)
+    @TimeZoneColumn(name = "downstream_session_offset")
+    public OffsetDateTime downstreamSession;
 
     public boolean manual;
 
@@ -59,20 +68,22 @@ public class TriggerRun extends StartableRow {
     public String heldBack;
 
     /**
-     * Commits the intent to fire, once per rule and downstream session.
+     * Commits the intent to fire, once per rule and downstream session (as {@link SessionTimes#asWritten}).
      *
      * @return the new run's id, or empty when the session already has a run
      */
-    static Optional<Long> open(String rule, String key, String downstreamSession, Instant upstreamFinishedAt,
+    static Optional<Long> open(String rule, String key, OffsetDateTime downstreamSession, Instant upstreamFinishedAt,
                                boolean manual, String requestedBy, Instant nextTryAt) {
         List<?> ids = Panache.getEntityManager().createNativeQuery(
-                        "INSERT INTO trigger_run (rule_name, correlation_key, downstream_session, state, manual, requested_by, "
-                                + "upstream_finished_at, next_try_at) "
-                                + "VALUES (:rule, :key, :session, '" + PENDING + "', :manual, :by, :finished, :next) "
+                        "INSERT INTO trigger_run (rule_name, correlation_key, downstream_session, "
+                                + "downstream_session_offset, state, manual, requested_by, upstream_finished_at, next_try_at) "
+                                + "VALUES (:rule, :key, :session, :offset, '" + PENDING + "', :manual, :by, :finished, "
+                                + ":next) "
                                 + "ON CONFLICT (rule_name, downstream_session) DO NOTHING RETURNING id")
                 .setParameter("rule", rule)
                 .setParameter("key", key)
-                .setParameter("session", downstreamSession)
+                .setParameter("session", SessionTimes.asWritten(downstreamSession))
+                .setParameter("offset", SessionTimes.asWritten(downstreamSession).getOffset().getTotalSeconds())
                 .setParameter("manual", manual)
                 .setParameter("by", requestedBy)
                 .setParameter("finished", upstreamFinishedAt == null ? null : OffsetDateTime.ofInstant(upstreamFinishedAt, ZoneOffset.UTC))
@@ -90,6 +101,21 @@ public class TriggerRun extends StartableRow {
     public static void reopenShadow(String rule, Instant since) {
         update("state = ?1, tries = 0, nextTryAt = ?2 where ruleName = ?3 and state = ?4 and createdAt >= ?5",
                 PENDING, OffsetDateTime.now(ZoneOffset.UTC), rule, SHADOW, OffsetDateTime.ofInstant(since, ZoneOffset.UTC));
+    }
+
+    /** The downstream session as Digdag writes it, the text of event ids; null for a row with no session. */
+    public String session() {
+        return written(downstreamSession);
+    }
+
+    /** The rule's runs of these downstream sessions, compared as instants. */
+    @SuppressWarnings("unchecked")
+    public static List<TriggerRun> ofSessions(String rule, List<OffsetDateTime> sessions) {
+        return getEntityManager().createNativeQuery("SELECT * FROM trigger_run WHERE rule_name = :rule "
+                        + "AND downstream_session IN (:sessions)", TriggerRun.class)
+                .setParameter("rule", rule)
+                .setParameter("sessions", sessions)
+                .getResultList();
     }
 
     static Optional<TriggerRun> forKey(String rule, String key) {

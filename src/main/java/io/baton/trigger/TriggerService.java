@@ -238,7 +238,7 @@ public class TriggerService {
         if (!evaluation.ready()) {
             return Optional.empty();
         }
-        return TriggerRun.open(rule.name(), key, SessionTimes.format(evaluation.downstreamSession(rule)),
+        return TriggerRun.open(rule.name(), key, evaluation.downstreamSession(rule),
                 evaluation.lastFinishedAt(), false, null, Instant.now().plus(config.resumeAfter()));
     }
 
@@ -257,7 +257,7 @@ public class TriggerService {
         String downstreamSession = SessionTimes.format(downstream);
         long runId = QuarkusTransaction.requiringNew().call(() -> {
             TriggerCondition.lock(rule.name(), key);
-            long id = TriggerRun.open(rule.name(), key, downstreamSession, null, true, requestedBy,
+            long id = TriggerRun.open(rule.name(), key, downstream, null, true, requestedBy,
                             Instant.now().plus(config.resumeAfter()))
                     .orElseThrow(() -> ProblemException.conflict("rule '" + ruleName + "' already fired for session "
                             + session, List.of()));

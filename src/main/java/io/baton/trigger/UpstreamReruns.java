@@ -100,7 +100,7 @@ public class UpstreamReruns {
     }
 
     private static TriggerRerun rerun(Rule rule, String key, String upstreamId, UpstreamEvent event,
-                                      TriggerCondition previous, String downstreamSession) {
+                                      TriggerCondition previous, OffsetDateTime downstreamSession) {
         DigdagCompletion completion = event.completion();
         TriggerRerun rerun = new TriggerRerun();
         rerun.ruleName = rule.name();

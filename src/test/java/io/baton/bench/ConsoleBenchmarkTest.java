@@ -115,11 +115,12 @@ class ConsoleBenchmarkTest extends BenchBase {
         Timestamp finished = Timestamp.from(DAY.atTime(5, 0).toInstant(java.time.ZoneOffset.UTC));
         try (Connection connection = dataSource.getConnection();
              PreparedStatement condition = connection.prepareStatement("INSERT INTO trigger_condition (rule_name, "
-                     + "correlation_key, upstream_id, upstream_session, session_time, event_id, attempt_id, finished_at) "
-                     + "VALUES (?, ?, ?, ?, ?, ?, '1', ?)");
+                     + "correlation_key, upstream_id, upstream_session, session_time, session_time_offset, event_id, "
+                     + "attempt_id, finished_at) VALUES (?, ?, ?, ?::timestamptz, ?::timestamptz, 0, ?, '1', ?)");
              PreparedStatement run = connection.prepareStatement("INSERT INTO trigger_run (rule_name, correlation_key, "
-                     + "downstream_session, state, upstream_finished_at, started_at, attempt_id, attempt_url) "
-                     + "VALUES (?, ?, ?, 'started', ?, ?, '42', 'http://digdag/attempts/42')")) {
+                     + "downstream_session, downstream_session_offset, state, upstream_finished_at, started_at, "
+                     + "attempt_id, attempt_url) VALUES (?, ?, ?::timestamptz, 0, 'started', ?, ?, '42', "
+                     + "'http://digdag/attempts/42')")) {
             for (int r = 0; r < all.size(); r++) {
                 Rule rule = all.get(r);
                 List<Upstream> upstreams = rule.upstreams();

@@ -168,7 +168,7 @@ class HeldLatencyBenchmarkTest extends BenchBase {
     }
 
     private static String key(TriggerRun run) {
-        LocalDate day = OffsetDateTime.parse(run.downstreamSession).toLocalDate();
+        LocalDate day = run.downstreamSession.toLocalDate();
         return key(run.ruleName, ChronoUnit.DAYS.between(SESSION.toLocalDate(), day));
     }
 

@@ -1,19 +1,12 @@
 package io.baton.persistence;
 
 import io.baton.BatonTestServices;
-import org.flywaydb.core.Flyway;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * same content, and every ledger row gets its downstream session as an instant (none for one no parser reads).
  * Runs on a database of its own, migrated to V10 first, without Quarkus.
  */
-class TypedJsonMigrationTest {
+class TypedJsonMigrationTest extends Migrations {
 
     /** An attempt as the watcher of V10 wrote it (Jackson with ISO instants). */
     private static final String ATTEMPT = """
@@ -31,18 +24,6 @@ class TypedJsonMigrationTest {
             "sessionTime":"2026-11-24T00:00:00+09:00","retryAttemptName":null,"done":false,"success":false,\
             "cancelRequested":false,"params":{},"createdAt":"2026-11-24T15:02:11Z","finishedAt":null,\
             "status":"running"}""";
-
-    private String database;
-
-    @BeforeEach
-    void database() {
-        database = BatonTestServices.freshDatabase();
-    }
-
-    @AfterEach
-    void drop() {
-        BatonTestServices.dropDatabase(database);
-    }
 
     @Test
     void rowsOfEarlierVersionsConvert() throws SQLException {
@@ -59,7 +40,8 @@ class TypedJsonMigrationTest {
                     + "('r', '+1000000000-01-01', '+1000000000-01-01T00:00:00+00:00', 'pending')");
         }
 
-        migrate(null);
+        // V17 replaces downstream_session_at by a typed downstream_session (TypedSessionTimesMigrationTest).
+        migrate("14");
 
         try (Connection c = BatonTestServices.connect(database); Statement s = c.createStatement()) {
             assertThat(strings(s, "SELECT data_type FROM information_schema.columns WHERE table_name = "
@@ -95,33 +77,5 @@ class TypedJsonMigrationTest {
                     + "('0000-01-01'), ('2026-13-45'), ('2026-11-24T00:00:00'), ('yesterday'), ('')) v(x)"))
                     .containsOnlyNulls();
         }
-    }
-
-    private void migrate(String target) {
-        var configuration = Flyway.configure().dataSource(BatonTestServices.jdbcUrl(database), BatonTestServices.PG_USER,
-                        BatonTestServices.PG_PASSWORD)
-                .locations("classpath:db/migration");
-        (target == null ? configuration : configuration.target(target)).load().migrate();
-    }
-
-    private static List<String> strings(Statement s, String query) throws SQLException {
-        List<String> values = new ArrayList<>();
-        try (ResultSet rows = s.executeQuery(query)) {
-            while (rows.next()) {
-                values.add(rows.getString(1));
-            }
-        }
-        return values;
-    }
-
-    private static List<Instant> instants(Statement s, String query) throws SQLException {
-        List<Instant> values = new ArrayList<>();
-        try (ResultSet rows = s.executeQuery(query)) {
-            while (rows.next()) {
-                OffsetDateTime value = rows.getObject(1, OffsetDateTime.class);
-                values.add(value == null ? null : value.toInstant());
-            }
-        }
-        return values;
     }
 }

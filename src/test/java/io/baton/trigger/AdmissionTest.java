@@ -254,7 +254,8 @@ class AdmissionTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> index.rule(rule).isPresent());
         // Not due for an hour: the starter leaves them to this test.
         List<Long> runs = QuarkusTransaction.requiringNew().call(() -> IntStream.range(0, 10).mapToObj(i ->
-                TriggerRun.open(rule, "k" + i, "2026-01-" + (10 + i) + "T00:00:00+00:00", null, true, "test",
+                TriggerRun.open(rule, "k" + i, OffsetDateTime.parse("2026-01-" + (10 + i) + "T00:00:00+00:00"), null, true,
+                        "test",
                         Instant.now().plus(Duration.ofHours(1))).orElseThrow()).toList());
         // Earlier tests of this JVM may still hold slots on the server; the race may take only the ones left.
         long heldBefore = slotsHeld();

@@ -26,8 +26,8 @@ class EvaluationTest {
     private static TriggerCondition condition(String upstream, String sessionTime, String finishedAt) {
         TriggerCondition condition = new TriggerCondition();
         condition.upstreamId = upstream;
-        condition.sessionTime = sessionTime;
-        condition.upstreamSession = OffsetDateTime.parse(sessionTime).toInstant().toString();
+        condition.sessionTime = OffsetDateTime.parse(sessionTime);
+        condition.upstreamSession = condition.sessionTime.toInstant();
         condition.finishedAt = OffsetDateTime.parse(finishedAt);
         return condition;
     }
@@ -89,7 +89,7 @@ class EvaluationTest {
         }
         assertThat(conditions).hasSize(25);
         TriggerCondition secondTwoOClock = conditions.remove(3);
-        assertThat(secondTwoOClock.sessionTime).isEqualTo("2026-10-25T02:00+01:00");
+        assertThat(secondTwoOClock.sessionTime).isEqualTo(OffsetDateTime.parse("2026-10-25T02:00+01:00"));
         Evaluation withoutIt = Evaluation.of(rule, day, conditions, EXPRESSIONS);
         assertThat(withoutIt.missing()).containsExactly("game");
 

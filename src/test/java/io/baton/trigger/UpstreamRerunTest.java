@@ -152,7 +152,7 @@ class UpstreamRerunTest {
                 List<TriggerRerun> reruns = reruns(rule);
                 assertThat(reruns).singleElement().satisfies(rerun -> {
                     assertThat(rerun.state).isEqualTo(TriggerRerun.STARTED);
-                    assertThat(rerun.downstreamSession).isEqualTo("2026-11-24T00:00:00+09:00");
+                    assertThat(rerun.session()).isEqualTo("2026-11-24T00:00:00+09:00");
                 });
             }
             assertThat(reruns(chain.eikaiwaRule()).get(0).attemptId).isEqualTo(eikaiwaRerun.id());

@@ -22,6 +22,14 @@ public final class SessionTimes {
         return FORMAT.format(sessionTime);
     }
 
+    /**
+     * The session time its text says: whole seconds, the offset in minutes. What Baton stores, so that a stored
+     * session is written again as the same text and two times with the same text are the same stored value.
+     */
+    public static OffsetDateTime asWritten(OffsetDateTime sessionTime) {
+        return parse(format(sessionTime));
+    }
+
     /** @throws java.time.format.DateTimeParseException if {@code text} is not a timestamp with an offset */
     public static OffsetDateTime parse(String text) {
         return OffsetDateTime.parse(text);

@@ -141,6 +141,20 @@ public class RuleIndex implements TaskInterest {
         return sameTarget && condition.outcome().isSatisfiedBy(event.succeeded());
     }
 
+    /** The enabled rules with an upstream on this workflow ({@code server/project/workflow}), whatever its task. */
+    public List<Rule> waitingOnWorkflow(String workflowKey) {
+        return rulesOf(snapshot.byWorkflow().get(workflowKey));
+    }
+
+    /** The enabled rules with an upstream on this external event type, whatever its subject or filter. */
+    public List<Rule> waitingOnEventType(String type) {
+        return rulesOf(snapshot.byEventType().get(type));
+    }
+
+    private static List<Rule> rulesOf(List<Candidate> candidates) {
+        return candidates == null ? List.of() : candidates.stream().map(Candidate::rule).distinct().toList();
+    }
+
     public Optional<Rule> rule(String name) {
         return Optional.ofNullable(snapshot.byName().get(name));
     }

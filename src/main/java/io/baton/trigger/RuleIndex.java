@@ -141,6 +141,15 @@ public class RuleIndex implements TaskInterest {
         return sameTarget && condition.outcome().isSatisfiedBy(event.succeeded());
     }
 
+    /**
+     * Whether an event of this workflow ({@code server/project/workflow}) or external type can satisfy any enabled
+     * rule: the engine reads no further into one that cannot.
+     */
+    public boolean waitsOn(boolean completion, String workflowKeyOrType) {
+        Snapshot current = snapshot;
+        return (completion ? current.byWorkflow() : current.byEventType()).containsKey(workflowKeyOrType);
+    }
+
     /** The enabled rules with an upstream on this workflow ({@code server/project/workflow}), whatever its task. */
     public List<Rule> waitingOnWorkflow(String workflowKey) {
         return rulesOf(snapshot.byWorkflow().get(workflowKey));

@@ -59,8 +59,9 @@ public class RuleIndex implements TaskInterest {
         rebuild();
     }
 
+    /** One at a time: a rebuild that read the rules earlier must not replace the snapshot of one that read later. */
     @Scheduled(every = "1m", delayed = "1m", skipExecutionIf = Scheduled.ApplicationNotRunning.class)
-    public void rebuild() {
+    public synchronized void rebuild() {
         List<Rule> enabled = QuarkusTransaction.requiringNew().call(rules::enabledRules);
         Map<String, List<Candidate>> byWorkflow = new HashMap<>();
         Map<String, List<Candidate>> byEventType = new HashMap<>();

@@ -233,12 +233,14 @@ class BenchmarkTest extends BenchBase {
             long expressionBefore = conditions("tx-%");
             double matchedBefore = meters.counter("baton.trigger.events.matched");
             matching = consume(ruleCount, i -> plainEvent(i, SESSION));
-            assertThat(meters.counter("baton.trigger.events.matched") - matchedBefore).isEqualTo(ruleCount);
+            assertThat(meters.counter("baton.trigger.events.matched") - matchedBefore)
+                    .as("matched, a batch redelivered after a rebalance counted again").isGreaterThanOrEqualTo(ruleCount);
             assertThat(conditions("tp-%") - plainBefore).isEqualTo(ruleCount);
             // The same number of events on the expression rules: ten sessions of each, so every one is a new condition.
             matchedBefore = meters.counter("baton.trigger.events.matched");
             withExpressions = consume(ruleCount, i -> expressionEvent(i, SESSION.plusDays(i / EXPRESSION_RULES)));
-            assertThat(meters.counter("baton.trigger.events.matched") - matchedBefore).isEqualTo(ruleCount);
+            assertThat(meters.counter("baton.trigger.events.matched") - matchedBefore)
+                    .as("matched, a batch redelivered after a rebalance counted again").isGreaterThanOrEqualTo(ruleCount);
             assertThat(conditions("tx-%") - expressionBefore).isEqualTo(ruleCount);
             celPerEvent = celEvaluation(100_000);
         } finally {

@@ -29,6 +29,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The console's live feed: this replica follows the topics Baton publishes (completions, triggers, alerts) with a
@@ -57,16 +58,24 @@ public class ConsoleFeed {
     private final SerializedProcessor<FeedEvent, FeedEvent> feed = BroadcastProcessor.<FeedEvent>create().serialized();
     private final SerializedProcessor<List<String>, List<String>> changed =
             BroadcastProcessor.<List<String>>create().serialized();
+    private final AtomicInteger streams = new AtomicInteger();
     private TopicListener listener;
 
     /** Every event from now on. */
     public Multi<FeedEvent> events() {
-        return Multi.createFrom().publisher(feed);
+        return listened(feed);
     }
 
     /** Names of rules whose state may have changed, from now on. */
     public Multi<List<String>> changedRules() {
-        return Multi.createFrom().publisher(changed);
+        return listened(changed);
+    }
+
+    /** Counts the open streams: with none (no browser on this replica), a record costs no parsing at all. */
+    private <T> Multi<T> listened(SerializedProcessor<T, T> source) {
+        return Multi.createFrom().publisher(source)
+                .onSubscription().invoke(streams::incrementAndGet)
+                .onTermination().invoke(streams::decrementAndGet);
     }
 
     /**
@@ -95,6 +104,9 @@ public class ConsoleFeed {
     }
 
     private void onRecord(ConsumerRecord<String, String> record) {
+        if (streams.get() == 0) {
+            return;
+        }
         String time = TopicFollower.header(record, "ce_time");
         FeedEvent event = parse(record.topic(), TopicFollower.header(record, "ce_id"),
                 TopicFollower.header(record, "ce_type"), TopicFollower.header(record, "ce_subject"), record.key(),
@@ -135,8 +147,8 @@ public class ConsoleFeed {
                 teams.add(data.get("team").asText());
             }
         } else {
-            String upstreamKey = kind.equals(FeedEvent.COMPLETION) ? key : "event:" + type;
-            List<Rule> waiting = index.rules().stream().filter(rule -> rule.upstreamKeys().contains(upstreamKey)).toList();
+            List<Rule> waiting = kind.equals(FeedEvent.COMPLETION) ? index.waitingOnWorkflow(key)
+                    : index.waitingOnEventType(type);
             rules = waiting.stream().map(Rule::name).toList();
             waiting.forEach(rule -> teams.add(rule.team()));
         }

@@ -6,6 +6,7 @@ import io.baton.persistence.TransientFailures;
 import io.baton.digdag.client.SessionTimes;
 import io.baton.events.DigdagCompletion;
 import io.baton.events.EventsConfig;
+import io.baton.rules.WorkflowKeys;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Blocking;
@@ -50,6 +51,9 @@ public class EventConsumer {
     TriggerService triggers;
 
     @Inject
+    RuleIndex index;
+
+    @Inject
     ObjectMapper mapper;
 
     @Inject
@@ -72,12 +76,16 @@ public class EventConsumer {
         List<CompletableFuture<Void>> deadLettered = new ArrayList<>();
         List<UpstreamEvent> parsed = new ArrayList<>();
         Map<UpstreamEvent, KafkaRecord<String, String>> records = new IdentityHashMap<>();
+        int skipped = 0;
         for (KafkaRecord<String, String> record : batch.getRecords()) {
             try {
-                parse(record).ifPresent(event -> {
-                    parsed.add(event);
-                    records.put(event, record);
-                });
+                Optional<UpstreamEvent> event = parse(record);
+                if (event.isPresent()) {
+                    parsed.add(event.get());
+                    records.put(event.get(), record);
+                } else {
+                    skipped++;
+                }
             } catch (RuntimeException e) {
                 deadLettered.add(deadLetter(record, e));
             }
@@ -85,6 +93,7 @@ public class EventConsumer {
         handleUntilDone(parsed).forEach((event, failure) -> deadLettered.add(deadLetter(records.get(event),
                 new IllegalStateException("event " + event.id() + " of type " + event.type()
                         + " cannot be processed: " + failure, failure))));
+        triggers.skipped(skipped);
         return CompletableFuture.allOf(deadLettered.toArray(CompletableFuture[]::new)).thenCompose(sent -> batch.ack());
     }
 
@@ -97,7 +106,11 @@ public class EventConsumer {
         return TransientFailures.retryUntilDone("a batch of " + batch.size() + " events", () -> triggers.onEvents(batch));
     }
 
-    /** Reads a CloudEvent (binary or structured); a record that is not one is not meant for Baton and is skipped. */
+    /**
+     * Reads a CloudEvent (binary or structured); a record that is not one is not meant for Baton and is skipped. So is
+     * an event of a workflow or type that no rule waits on, once its JSON is read: its fields are not bound, nor its
+     * times parsed (most of the cost of an event, and most events match no rule).
+     */
     Optional<UpstreamEvent> parse(Message<String> message) {
         @SuppressWarnings("unchecked")
         Optional<IncomingCloudEventMetadata<String>> metadata = message.getMetadata(IncomingCloudEventMetadata.class)
@@ -109,7 +122,12 @@ public class EventConsumer {
         IncomingCloudEventMetadata<String> ce = metadata.get();
         try {
             JsonNode data = message.getPayload() == null ? mapper.createObjectNode() : mapper.readTree(message.getPayload());
-            if (ce.getType().startsWith(DigdagCompletion.TYPE_PREFIX)) {
+            boolean completion = ce.getType().startsWith(DigdagCompletion.TYPE_PREFIX);
+            if (!index.waitsOn(completion, completion ? WorkflowKeys.of(data.path("server").asText(),
+                    data.path("project").asText(), data.path("workflow").asText()) : ce.getType())) {
+                return Optional.empty();
+            }
+            if (completion) {
                 return Optional.of(UpstreamEvent.of(ce.getId(), mapper.treeToValue(data, DigdagCompletion.class), data));
             }
             return Optional.of(external(ce, data));

@@ -59,8 +59,9 @@ public class RuleIndex implements TaskInterest {
         rebuild();
     }
 
+    /** One at a time: a rebuild that read the rules earlier must not replace the snapshot of one that read later. */
     @Scheduled(every = "1m", delayed = "1m", skipExecutionIf = Scheduled.ApplicationNotRunning.class)
-    public void rebuild() {
+    public synchronized void rebuild() {
         List<Rule> enabled = QuarkusTransaction.requiringNew().call(rules::enabledRules);
         Map<String, List<Candidate>> byWorkflow = new HashMap<>();
         Map<String, List<Candidate>> byEventType = new HashMap<>();
@@ -139,6 +140,29 @@ public class RuleIndex implements TaskInterest {
         boolean sameTarget = condition.task() == null ? !event.completion().isTask()
                 : condition.task().equals(event.completion().task());
         return sameTarget && condition.outcome().isSatisfiedBy(event.succeeded());
+    }
+
+    /**
+     * Whether an event of this workflow ({@code server/project/workflow}) or external type can satisfy any enabled
+     * rule: the engine reads no further into one that cannot.
+     */
+    public boolean waitsOn(boolean completion, String workflowKeyOrType) {
+        Snapshot current = snapshot;
+        return (completion ? current.byWorkflow() : current.byEventType()).containsKey(workflowKeyOrType);
+    }
+
+    /** The enabled rules with an upstream on this workflow ({@code server/project/workflow}), whatever its task. */
+    public List<Rule> waitingOnWorkflow(String workflowKey) {
+        return rulesOf(snapshot.byWorkflow().get(workflowKey));
+    }
+
+    /** The enabled rules with an upstream on this external event type, whatever its subject or filter. */
+    public List<Rule> waitingOnEventType(String type) {
+        return rulesOf(snapshot.byEventType().get(type));
+    }
+
+    private static List<Rule> rulesOf(List<Candidate> candidates) {
+        return candidates == null ? List.of() : candidates.stream().map(Candidate::rule).distinct().toList();
     }
 
     public Optional<Rule> rule(String name) {

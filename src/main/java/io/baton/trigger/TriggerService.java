@@ -76,6 +76,11 @@ public class TriggerService {
         matched = registry.counter("baton.trigger.events.matched");
     }
 
+    /** Counts events read that no rule waits on, which the consumer therefore did not hand over. */
+    void skipped(int events) {
+        consumed.increment(events);
+    }
+
     /**
      * Handles one event, as {@link #onEvents} does; throws what makes it impossible to process at all.
      */

@@ -16,6 +16,8 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
+import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -60,12 +62,16 @@ class BenchmarkTest extends BenchBase {
     private static final int EXPRESSION_RULES = 1_000;
     private static final String EXPRESSION_FILTER = "data.state == 'success' && data.task.endsWith('+load')";
     private static final String EXPRESSION_CONDITION = "load && (other || late)";
+    private static final String TRIGGER_CHANNEL = "trigger-events";
 
     @Inject
     EventsConfig events;
 
     @Inject
     RuleExpressions ruleExpressions;
+
+    @Inject
+    KafkaClientService kafkaClients;
 
     private long idleResidentMiB;
     private long idleHeapMiB;
@@ -207,12 +213,14 @@ class BenchmarkTest extends BenchBase {
             long expressionBefore = conditions("tx-%");
             double matchedBefore = meters.counter("baton.trigger.events.matched");
             matching = consume(ruleCount, i -> plainEvent(i, SESSION));
-            assertThat(meters.counter("baton.trigger.events.matched") - matchedBefore).isEqualTo(ruleCount);
+            assertThat(meters.counter("baton.trigger.events.matched") - matchedBefore)
+                    .as("matched, a batch redelivered after a rebalance counted again").isGreaterThanOrEqualTo(ruleCount);
             assertThat(conditions("tp-%") - plainBefore).isEqualTo(ruleCount);
             // The same number of events on the expression rules: ten sessions of each, so every one is a new condition.
             matchedBefore = meters.counter("baton.trigger.events.matched");
             withExpressions = consume(ruleCount, i -> expressionEvent(i, SESSION.plusDays(i / EXPRESSION_RULES)));
-            assertThat(meters.counter("baton.trigger.events.matched") - matchedBefore).isEqualTo(ruleCount);
+            assertThat(meters.counter("baton.trigger.events.matched") - matchedBefore)
+                    .as("matched, a batch redelivered after a rebalance counted again").isGreaterThanOrEqualTo(ruleCount);
             assertThat(conditions("tx-%") - expressionBefore).isEqualTo(ruleCount);
             celPerEvent = celEvaluation(100_000);
         } finally {
@@ -236,16 +244,17 @@ class BenchmarkTest extends BenchBase {
                 and for a second workflow; 1,000 expression rules each wait for a task with a CEL `filter`
                 (`data.state == 'success' && data.task.endsWith('+load')`) and two workflows, combined by the
                 `condition` `load && (other || late)`. One event satisfies one upstream without firing the rule.
-                Events are published to Baton's events topic with a plain Kafka producer as CloudEvents in binary
-                mode, as the outbox relay writes them (built before the clock starts), and consumed by Baton's trigger
-                engine (one consumer, in batches of up to 500 records with one transaction each,
-                `baton.trigger.events.consumed`). The rate is events over the time from the first send to the last
-                event consumed. Rows 2 and 3 differ in the expressions (row 3 evaluates the filter on each event and
+                Events are built, then published to Baton's events topic with a plain Kafka producer as CloudEvents
+                in binary mode, as the outbox relay writes them, while the trigger engine's consumer is paused
+                (`KafkaClientService`); then the consumer is resumed and the clock starts. The engine consumes them in
+                batches of up to 500 records with one transaction each; the rate is events over the time from the
+                resume until `baton.trigger.events.consumed` (counted after each batch's commit) has counted the
+                last. Rows 2 and 3 differ in the expressions (row 3 evaluates the filter on each event and
                 the condition after each new satisfied upstream) and in how the events spread (10,000 rules × 1
                 session, 1,000 rules × 10 sessions); the CEL work itself is measured apart, below the table. Before
                 rows 2 and 3, 2,000 events (half of each kind, another session) warm the transaction path up.
 
-                | Events | Count | Published in | Consumed, matched and committed in | Rate |
+                | Events | Count | Published in (before the clock) | Consumed, matched and committed in | Rate |
                 |---|---|---|---|---|
                 """ + unmatched.tableRow("match no rule (index look-up only)")
                         + matching.tableRow("satisfy one condition of a plain rule each (PostgreSQL writes, one transaction per batch)")
@@ -281,23 +290,33 @@ class BenchmarkTest extends BenchBase {
         }
     }
 
-    /** Publishes {@code count} completion events and waits until the trigger engine consumed them all. */
+    /**
+     * Publishes {@code count} completion events while the trigger engine's consumer is paused, then resumes it and
+     * times it until it has handled them all (each batch counted once its transaction committed): the engine's own
+     * rate, not the harness's producer.
+     */
     private Throughput consume(int count, IntFunction<DigdagCompletion> event) {
         double target = meters.counter("baton.trigger.events.consumed") + count;
         Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, BatonTestServices.KAFKA,
                 ProducerConfig.ACKS_CONFIG, "1", ProducerConfig.LINGER_MS_CONFIG, 5,
                 ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        // Built before the clock starts: the harness's JSON work is not the engine's.
         List<ProducerRecord<String, String>> records = IntStream.range(0, count).mapToObj(i -> record(event.apply(i)))
                 .toList();
-        long start = System.nanoTime();
+        KafkaConsumer<Object, Object> engine = kafkaClients.getConsumer(TRIGGER_CHANNEL);
+        engine.pause().await().atMost(Duration.ofSeconds(30));
         long published;
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer())) {
+            long sending = System.nanoTime();
             records.forEach(producer::send);
             producer.flush();
-            published = System.nanoTime() - start;
+            published = System.nanoTime() - sending;
+        } catch (RuntimeException e) {
+            engine.resume().await().atMost(Duration.ofSeconds(30));
+            throw e;
         }
-        await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(50))
+        long start = System.nanoTime();
+        engine.resume().await().atMost(Duration.ofSeconds(30));
+        await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(20))
                 .until(() -> meters.counter("baton.trigger.events.consumed") >= target);
         return new Throughput("", count, Duration.ofNanos(published), Duration.ofNanos(System.nanoTime() - start));
     }

@@ -13,6 +13,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -23,6 +24,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -49,7 +51,8 @@ class HeldLatencyBenchmarkTest extends BenchBase {
 
     private static final String PROJECT = "held";
     private static final int RULES = 500;
-    private static final int PER_MINUTE = 10_000;
+    private static final int PER_MINUTE = Integer.getInteger("bench.held.per-minute", 10_000);
+    private static final Duration DRAIN = Duration.ofSeconds(Long.getLong("bench.held.drain-seconds", 120));
     private static final Duration WARM_UP = Duration.ofSeconds(30);
     private static final Duration RUN = Duration.ofSeconds(Long.getLong("bench.held.seconds", 300));
 
@@ -107,24 +110,46 @@ class HeldLatencyBenchmarkTest extends BenchBase {
             int total = started.get();
             // The last upstreams end up to 10 s after they start: then every one has fired and nothing is left.
             // Counted, not loaded: loading every run each time would take the CPU the engine needs (seen in JFR).
-            await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(100))
-                    .until(() -> startedCount() == total && meters.gauge("baton.outbox.size") == 0
-                            && lag(admin, publishedBefore, consumedBefore) == 0);
+            // A machine that cannot keep up still gets its figures: what is left after the drain time is reported.
+            boolean drainedAtAll = true;
+            try {
+                await().atMost(DRAIN).pollInterval(Duration.ofMillis(100))
+                        .until(() -> startedCount() == total && meters.gauge("baton.outbox.size") == 0
+                                && lag(admin, publishedBefore, consumedBefore) == 0);
+            } catch (ConditionTimeoutException e) {
+                drainedAtAll = false;
+            }
             Instant lastEnded = upstreams.entrySet().stream().map(e -> watched.taskEndedAt(e.getValue(),
-                    upstreamTask(e.getKey()))).max(Comparator.naturalOrder()).orElseThrow().minus(emulatorAhead());
+                    upstreamTask(e.getKey()))).filter(Objects::nonNull).max(Comparator.naturalOrder()).orElseThrow()
+                    .minus(emulatorAhead());
             Duration drained = Duration.between(lastEnded, Instant.now());
+            long firedAtEnd = startedCount();
+            long outboxLeft = (long) meters.gauge("baton.outbox.size");
+            long lagLeft = lag(admin, publishedBefore, consumedBefore);
 
             List<TriggerRun> runs = startedRuns(PROJECT).stream().filter(run -> measured.get(key(run))).toList();
+            if (runs.isEmpty()) {
+                BenchReport.publish("8-held-latency", List.of(new BenchReport.Row(format(
+                        "8. Trigger latency held at %,d completions/min for %d s, %d rules, 1 s", PER_MINUTE,
+                        RUN.toSeconds(), RULES), format("no upstream of the measured part fired within %s of the "
+                        + "load's end: %,d of %,d upstreams fired, %d outbox rows and %d events unhandled",
+                        seconds(DRAIN), firedAtEnd, total, outboxLeft, lagLeft), "p99 ≤ 2 s", false)),
+                        "#### 8. Trigger latency held under load\n\nThe machine did not keep up: see the row.\n");
+                return;
+            }
             Latencies latencies = latencies(runs, run -> upstreams.get(key(run)),
                     run -> upstreamTask(key(run)), true, 25);
             boolean met = latencies.percentile(99).compareTo(Duration.ofSeconds(2)) <= 0;
-            boolean drainedInTime = drained.compareTo(Duration.ofSeconds(5)) <= 0;
+            boolean drainedInTime = drainedAtAll && drained.compareTo(Duration.ofSeconds(5)) <= 0;
+            String left = drainedAtAll ? "nothing left " + seconds(drained) + " after the last completion"
+                    : format("still %,d of %,d upstreams not fired, %d outbox rows and %d events unhandled %s after "
+                    + "the last completion", total - firedAtEnd, total, outboxLeft, lagLeft, seconds(drained));
             BenchReport.publish("8-held-latency", List.of(
                     new BenchReport.Row(format("8. Trigger latency held at %,d completions/min for %d s, %d rules, 1 s",
                             PER_MINUTE, RUN.toSeconds(), RULES), latencies.summary(), "p99 ≤ 2 s", met),
                     new BenchReport.Row("8. Outbox backlog and consumer lag at the end of the load (max during it)",
-                            format("%d rows, %d events (max %d rows, %d events); nothing left %s after the last completion",
-                                    outboxAtEnd, lagAtEnd, maxOutbox.get(), maxLag.get(), seconds(drained)),
+                            format("%d rows, %d events (max %d rows, %d events); %s", outboxAtEnd, lagAtEnd,
+                                    maxOutbox.get(), maxLag.get(), left),
                             "0 within 5 s of the last completion", drainedInTime)),
                     """
                     #### 8. Trigger latency held under load

@@ -1,23 +1,37 @@
 package io.baton.console;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.baton.BatonTestServices;
 import io.baton.TestTokens;
 import io.baton.emulator.DigdagEmulator;
 import io.quarkus.hibernate.orm.panache.Panache;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.baton.events.DigdagCompletion;
+import io.baton.events.EventsConfig;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import io.smallrye.mutiny.subscription.Cancellable;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -40,6 +54,15 @@ class ConsoleTest {
     private static final Pattern CSRF_FIELD = Pattern.compile("name=\"csrf-token\" value=\"([^\"]+)\"");
 
     private final DigdagEmulator emulator = BatonTestServices.emulator();
+
+    @Inject
+    ConsoleFeed feed;
+
+    @Inject
+    EventsConfig events;
+
+    @Inject
+    ObjectMapper mapper;
 
     /** A browser's state: the CSRF cookie and its form token, and the session cookie once signed in. */
     private record Browser(String csrf, String session) {
@@ -247,5 +270,66 @@ class ConsoleTest {
                 .body(rule).post("/api/v1/rules").then().statusCode(201);
         given().auth().oauth2(TestTokens.writer("bi")).delete("/api/v1/rules/" + name).then().statusCode(204);
         given().get("/api/v1/rules").then().statusCode(401);
+    }
+
+    @Test
+    void theLiveFeedNamesTheRulesWaitingOnTheEventsWorkflowOrTypeAndNoOthers() {
+        String game = unique("game");
+        String type = "com.example." + unique("loaded");
+        String onWorkflow = feedRule(Map.of("digdag", Map.of("server", "main", "project", game, "workflow", "etl")));
+        String onTask = feedRule(Map.of("digdag", Map.of("server", "main", "project", game, "workflow", "etl",
+                "task", "+etl+load")));
+        String elsewhere = feedRule(Map.of("digdag", Map.of("server", "main", "project", game, "workflow", "other")));
+        String onType = feedRule(Map.of("event", Map.of("type", type)));
+        DigdagCompletion completion = new DigdagCompletion("main", game, "etl", null, null, "41", "7", "uuid-7",
+                "2026-11-24T00:00:00+00:00", LocalDate.parse("2026-11-24"), "success", null, Instant.now(),
+                Instant.now(), null, null, null);
+        List<FeedEvent> seen = new CopyOnWriteArrayList<>();
+        Cancellable subscription = feed.events().subscribe().with(seen::add);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, BatonTestServices.KAFKA), new StringSerializer(),
+                new StringSerializer())) {
+            String completionId = unique("completion");
+            String externalId = unique("event");
+            // Sent again until seen: the feed follows the topic from its end once it is positioned.
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+                producer.send(cloudEvent(completion.workflowKey(), completionId, completion.type(),
+                        mapper.writeValueAsString(completion)));
+                producer.send(cloudEvent("event/" + type, externalId, type, "{}"));
+                return seen(seen, completionId).isPresent() && seen(seen, externalId).isPresent();
+            });
+            FeedEvent ofCompletion = seen(seen, completionId).orElseThrow();
+            assertThat(ofCompletion.kind()).isEqualTo(FeedEvent.COMPLETION);
+            assertThat(ofCompletion.rules()).containsExactlyInAnyOrder(onWorkflow, onTask).doesNotContain(elsewhere);
+            assertThat(ofCompletion.teams()).containsExactly("bi");
+            FeedEvent external = seen(seen, externalId).orElseThrow();
+            assertThat(external.kind()).isEqualTo(FeedEvent.EXTERNAL);
+            assertThat(external.rules()).containsExactly(onType);
+        } finally {
+            subscription.cancel();
+        }
+    }
+
+    /** A rule of team bi with one upstream, registered over the API. */
+    private String feedRule(Map<String, Object> upstream) {
+        String name = unique("feed");
+        Map<String, Object> rule = Map.of("name", name, "team", "bi", "upstreams", List.of(upstream),
+                "action", Map.of("server", "main", "project", "bi", "workflow", "report"));
+        given().auth().oauth2(TestTokens.writer("bi")).contentType(ContentType.JSON).body(rule)
+                .post("/api/v1/rules").then().statusCode(201);
+        return name;
+    }
+
+    private ProducerRecord<String, String> cloudEvent(String key, String id, String type, String data) {
+        ProducerRecord<String, String> record = new ProducerRecord<>(events.topic(), key, data);
+        record.headers().add("ce_specversion", "1.0".getBytes(StandardCharsets.UTF_8))
+                .add("ce_id", id.getBytes(StandardCharsets.UTF_8))
+                .add("ce_type", type.getBytes(StandardCharsets.UTF_8))
+                .add("ce_source", "urn:test".getBytes(StandardCharsets.UTF_8));
+        return record;
+    }
+
+    private static Optional<FeedEvent> seen(List<FeedEvent> events, String id) {
+        return events.stream().filter(event -> id.equals(event.id())).findFirst();
     }
 }

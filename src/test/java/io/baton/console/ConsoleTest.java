@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -164,10 +165,13 @@ class ConsoleTest {
     /** A session as the expectation watch records it (tested in NotificationsTest); due 07:00 Tokyo that day. */
     private static void recorded(String expectation, String sessionTime, String state, String attemptId) {
         QuarkusTransaction.requiringNew().run(() -> Panache.getEntityManager().createNativeQuery(
-                        "INSERT INTO expectation_session (expectation_name, session_time, run_time, due_at, state, "
-                                + "attempt_id) VALUES (:n, :s, CAST(:s AS timestamptz), CAST(:s AS timestamptz) "
-                                + "+ interval '7 hours', :state, :attempt)")
-                .setParameter("n", expectation).setParameter("s", sessionTime).setParameter("state", state)
+                        "INSERT INTO expectation_session (expectation_name, session_time, session_time_offset, "
+                                + "run_time, due_at, state, attempt_id) VALUES (:n, CAST(:s AS timestamptz), :offset, "
+                                + "CAST(:s AS timestamptz), CAST(:s AS timestamptz) + interval '7 hours', :state, "
+                                + ":attempt)")
+                .setParameter("n", expectation).setParameter("s", sessionTime)
+                .setParameter("offset", OffsetDateTime.parse(sessionTime).getOffset().getTotalSeconds())
+                .setParameter("state", state)
                 .setParameter("attempt", attemptId).executeUpdate());
     }
 

@@ -265,6 +265,9 @@ class NotificationsTest {
         emulator.manual();
         await().atMost(Duration.ofSeconds(70)).until(() -> emulator.now().atZone(ZoneOffset.UTC).getSecond() < 15);
         String project = scheduledProject("sla-later");
+        // The scheduler starts nothing, so a slow machine cannot see the slot run before the disable below; were the
+        // schedule still enabled, that would alert not_started.
+        emulator.stallSchedule(project, "etl", true);
         DigdagClient client = clients.client("main");
         Schedule schedule = schedule(client, project);
         // Due 5 s after the run, so the check after the due time comes before the schedule's next run would.

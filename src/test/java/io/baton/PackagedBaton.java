@@ -7,6 +7,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +42,16 @@ public final class PackagedBaton implements AutoCloseable {
         this.log = log;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
+        }
+    }
+
+    /** {@code count("trigger_rerun WHERE ...")} in the process's database; the condition is the test's own text. */
+    public long count(String tableAndCondition) throws SQLException {
+        try (Connection connection = DriverManager.getConnection(config.get("quarkus.datasource.jdbc.url"),
+                config.get("quarkus.datasource.username"), config.get("quarkus.datasource.password"));
+             ResultSet rows = connection.createStatement().executeQuery("SELECT count(*) FROM " + tableAndCondition)) {
+            rows.next();
+            return rows.getLong(1);
         }
     }
 

@@ -53,7 +53,7 @@ final class BatonApi {
     private static boolean reachable(JsonNode health, String server) {
         for (JsonNode check : health.path("checks")) {
             if ("Digdag servers".equals(check.path("name").asText())) {
-                return check.path("data").path(server).asText().startsWith("reachable");
+                return check.path("data").path(server + ".reachable").asBoolean(false);
             }
         }
         return false;

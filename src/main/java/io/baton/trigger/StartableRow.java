@@ -4,6 +4,9 @@ import io.quarkus.hibernate.orm.panache.Panache;
 import jakarta.persistence.Column;
 import jakarta.persistence.MappedSuperclass;
 import jakarta.persistence.Table;
+import org.hibernate.annotations.TimeZoneColumn;
+import org.hibernate.annotations.TimeZoneStorage;
+import org.hibernate.annotations.TimeZoneStorageType;
 
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -27,9 +30,40 @@ public abstract class StartableRow extends RuleKeyRow {
 
     public int tries;
 
+    /**
+     * The downstream session time, with the offset of the rule's correlation zone; null only for a row whose stored
+     * text no parser read (V17).
+     */
+    @Column(name = "downstream_session")
+    @TimeZoneStorage(TimeZoneStorageType.COLUMN)
+    @TimeZoneColumn(name = "downstream_session_offset")
+    public OffsetDateTime downstreamSession;
+
+    @Column(name = "created_at", insertable = false, updatable = false)
+    public OffsetDateTime createdAt;
+
+    /** When the upstream completion that opened the row happened (Digdag's time). */
+    @Column(name = "upstream_finished_at")
+    public OffsetDateTime upstreamFinishedAt;
+
+    /** The downstream attempt the start made (or found), its URL, and when. */
+    @Column(name = "started_at")
+    public OffsetDateTime startedAt;
+
+    @Column(name = "attempt_id")
+    public String attemptId;
+
+    @Column(name = "attempt_url")
+    public String attemptUrl;
+
     /** When a pending row is due; for a starting one, the end of its lease. */
     @Column(name = "next_try_at")
     public OffsetDateTime nextTryAt;
+
+    /** The downstream session as Digdag writes it, the text of event ids; null for a row with no session. */
+    public String session() {
+        return written(downstreamSession);
+    }
 
     /** Whether this row still holds the claim {@code claimed} made (no other replica has taken it over since). */
     boolean heldBy(StartableRow claimed) {

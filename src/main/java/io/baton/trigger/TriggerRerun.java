@@ -5,9 +5,6 @@ import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.Table;
-import org.hibernate.annotations.TimeZoneColumn;
-import org.hibernate.annotations.TimeZoneStorage;
-import org.hibernate.annotations.TimeZoneStorageType;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -31,12 +28,6 @@ public class TriggerRerun extends StartableRow {
     public static final String SKIPPED = "skipped";
     public static final String FAILED = "failed";
 
-    /** As {@link TriggerRun#downstreamSession}. */
-    @Column(name = "downstream_session")
-    @TimeZoneStorage(TimeZoneStorageType.COLUMN)
-    @TimeZoneColumn(name = "downstream_session_offset")
-    public OffsetDateTime downstreamSession;
-
     @Column(name = "upstream_id")
     public String upstreamId;
 
@@ -52,22 +43,7 @@ public class TriggerRerun extends StartableRow {
     @Column(name = "previous_attempt_id")
     public String previousAttemptId;
 
-    @Column(name = "upstream_finished_at")
-    public OffsetDateTime upstreamFinishedAt;
-
     public String action;
-
-    @Column(name = "created_at", insertable = false, updatable = false)
-    public OffsetDateTime createdAt;
-
-    @Column(name = "started_at")
-    public OffsetDateTime startedAt;
-
-    @Column(name = "attempt_id")
-    public String attemptId;
-
-    @Column(name = "attempt_url")
-    public String attemptUrl;
 
     public String detail;
 
@@ -115,11 +91,6 @@ public class TriggerRerun extends StartableRow {
                         + "and correlationKey = ?6 and state = ?7 and id <> ?8 and createdAt <= ?9",
                 COALESCED, started.attemptId, started.attemptUrl, "covered by rerun " + started.id, started.ruleName,
                 started.correlationKey, PENDING, started.id, claimedAt);
-    }
-
-    /** As {@link TriggerRun#session()}. */
-    public String session() {
-        return written(downstreamSession);
     }
 
     static List<TriggerRerun> of(String rule, String key) {

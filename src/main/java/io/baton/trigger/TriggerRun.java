@@ -6,9 +6,6 @@ import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.Table;
-import org.hibernate.annotations.TimeZoneColumn;
-import org.hibernate.annotations.TimeZoneStorage;
-import org.hibernate.annotations.TimeZoneStorageType;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -31,34 +28,10 @@ public class TriggerRun extends StartableRow {
     /** A shadow rule's would-be fire: recorded, nothing started ({@code startedAt} = when it would have). */
     public static final String SHADOW = "shadow";
 
-    /**
-     * The downstream session time, with the offset of the rule's correlation zone; null only for a row whose stored
-     * text no parser read (V17).
-     */
-    @Column(name = "downstream_session")
-    @TimeZoneStorage(TimeZoneStorageType.COLUMN)
-    @TimeZoneColumn(name = "downstream_session_offset")
-    public OffsetDateTime downstreamSession;
-
     public boolean manual;
 
     @Column(name = "requested_by")
     public String requestedBy;
-
-    @Column(name = "created_at", insertable = false, updatable = false)
-    public OffsetDateTime createdAt;
-
-    @Column(name = "upstream_finished_at")
-    public OffsetDateTime upstreamFinishedAt;
-
-    @Column(name = "started_at")
-    public OffsetDateTime startedAt;
-
-    @Column(name = "attempt_id")
-    public String attemptId;
-
-    @Column(name = "attempt_url")
-    public String attemptUrl;
 
     @Column(name = "last_error")
     public String lastError;
@@ -101,11 +74,6 @@ public class TriggerRun extends StartableRow {
     public static void reopenShadow(String rule, Instant since) {
         update("state = ?1, tries = 0, nextTryAt = ?2 where ruleName = ?3 and state = ?4 and createdAt >= ?5",
                 PENDING, OffsetDateTime.now(ZoneOffset.UTC), rule, SHADOW, OffsetDateTime.ofInstant(since, ZoneOffset.UTC));
-    }
-
-    /** The downstream session as Digdag writes it, the text of event ids; null for a row with no session. */
-    public String session() {
-        return written(downstreamSession);
     }
 
     /** The rule's runs of these downstream sessions, compared as instants. */

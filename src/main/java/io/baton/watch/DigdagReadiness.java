@@ -9,8 +9,8 @@ import org.eclipse.microprofile.health.Readiness;
 
 /**
  * Readiness names each Digdag server, which replica polls it and, for those this replica polls, whether its last cycle
- * reached it, and when the server's
- * attempt ids were last found started again (the watcher re-baselined; the check stays up).
+ * reached it (in words, and as the boolean {@code <server>.reachable} for programs), and when the server's attempt ids
+ * were last found started again (the watcher re-baselined; the check stays up).
  */
 @Readiness
 @ApplicationScoped
@@ -27,10 +27,11 @@ public class DigdagReadiness implements HealthCheck {
                 response.withData(server, status.owner() == null ? "polled by no replica now (claimed at the next cycle)"
                         : "polled by another replica, " + status.owner());
             } else if (status.reachable()) {
-                response.withData(server, "reachable, polled by this replica, " + status.owner());
+                response.withData(server, "reachable, polled by this replica, " + status.owner())
+                        .withData(server + ".reachable", true);
             } else {
                 response.down().withData(server, "unreachable: " + status.error() + "; polled by this replica, "
-                        + status.owner());
+                        + status.owner()).withData(server + ".reachable", false);
             }
             if (status.restartedAt() != null) {
                 response.withData(server + ".restarted", "attempt ids started again; re-baselined at "

@@ -12,9 +12,6 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Comparator;
@@ -40,12 +37,11 @@ class RerunCascadeCrashRestartIT {
 
     private final BatonTestServices services = new BatonTestServices();
     private final DigdagEmulator emulator = BatonTestServices.emulator();
-    private Map<String, String> config;
     private PackagedBaton baton;
 
     @BeforeEach
     void start() throws IOException {
-        config = services.start();
+        Map<String, String> config = services.start();
         // A short lease, so that a rerun claimed when the process died is taken over soon after the restart.
         baton = new PackagedBaton(config, Path.of("target", "rerun-crash-restart-baton.log"),
                 "baton.trigger.start-lease=5s", "baton.trigger.rerun-recheck=1s");
@@ -86,15 +82,6 @@ class RerunCascadeCrashRestartIT {
         return attempts.get(count - 1);
     }
 
-    private long count(String query) throws Exception {
-        try (Connection connection = DriverManager.getConnection(config.get("quarkus.datasource.jdbc.url"),
-                config.get("quarkus.datasource.username"), config.get("quarkus.datasource.password"));
-             ResultSet rows = connection.createStatement().executeQuery(query)) {
-            rows.next();
-            return rows.getLong(1);
-        }
-    }
-
     @Test
     void aKillMidCascadeRepeatsNoRerunAndMissesNone() throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
@@ -123,15 +110,15 @@ class RerunCascadeCrashRestartIT {
 
         String biRerun = awaitAttempts(bi, "report", DAY, 2);
         emulator.completeAll(biRerun);
-        await().atMost(Duration.ofSeconds(60)).until(() -> count("SELECT count(*) FROM trigger_rerun "
+        await().atMost(Duration.ofSeconds(60)).until(() -> baton.count("trigger_rerun "
                 + "WHERE state = 'started'") == 2);
         await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(15)).until(() ->
                 attempts(eikaiwa, "etl", DAY).size() == 2 && attempts(bi, "report", DAY).size() == 2
                         && attempts(eikaiwa, "etl", NEXT_DAY).size() == 1 && attempts(bi, "report", NEXT_DAY).size() == 1);
-        assertThat(count("SELECT count(*) FROM trigger_rerun")).isEqualTo(2);
-        assertThat(count("SELECT count(*) FROM trigger_rerun WHERE attempt_id = '" + eikaiwaRerun + "'"))
+        assertThat(baton.count("trigger_rerun")).isEqualTo(2);
+        assertThat(baton.count("trigger_rerun WHERE attempt_id = '" + eikaiwaRerun + "'"))
                 .isEqualTo(1);
-        assertThat(count("SELECT count(*) FROM trigger_rerun WHERE attempt_id = '" + biRerun + "'"))
+        assertThat(baton.count("trigger_rerun WHERE attempt_id = '" + biRerun + "'"))
                 .isEqualTo(1);
     }
 }

@@ -12,9 +12,6 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -54,21 +51,12 @@ class WatcherCrashRestartIT {
 
     /** Whether Baton's database holds the attempt as followed, with its tasks read. */
     private boolean followed(String attemptId) throws Exception {
-        return count("SELECT count(*) FROM watch_attempt WHERE task_states IS NOT NULL AND attempt_id = " + attemptId) == 1;
+        return baton.count("watch_attempt WHERE task_states IS NOT NULL AND attempt_id = " + attemptId) == 1;
     }
 
     /** Whether the outbox holds no event waiting for Kafka's acknowledgement. */
     private boolean outboxSettled() throws Exception {
-        return count("SELECT count(*) FROM event_outbox WHERE sent_at IS NULL") == 0;
-    }
-
-    private long count(String query) throws Exception {
-        try (Connection connection = DriverManager.getConnection(config.get("quarkus.datasource.jdbc.url"),
-                config.get("quarkus.datasource.username"), config.get("quarkus.datasource.password"));
-             ResultSet rows = connection.createStatement().executeQuery(query)) {
-            rows.next();
-            return rows.getLong(1);
-        }
+        return baton.count("event_outbox WHERE sent_at IS NULL") == 0;
     }
 
     @Test

@@ -36,6 +36,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
 
 @QuarkusTest
 @TestProfile(WatchTestProfile.class)
@@ -43,6 +44,8 @@ import static org.hamcrest.Matchers.containsString;
 class WatcherTest {
 
     private static final OffsetDateTime SESSION = OffsetDateTime.parse("2026-11-24T00:00:00+09:00");
+    /** Readiness's boolean for the test's Digdag server ({@code main}). */
+    private static final String DIGDAG_REACHABLE = "checks.find { it.name == 'Digdag servers' }.data.'main.reachable'";
 
     @Inject
     EventsConfig events;
@@ -208,7 +211,7 @@ class WatcherTest {
             awaitFollowed(attempt);
             emulator.faults().refuseConnections(Duration.ofSeconds(4));
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().get("/q/health/ready").then()
-                    .statusCode(503).body(containsString("unreachable")));
+                    .statusCode(503).body(containsString("unreachable")).body(DIGDAG_REACHABLE, equalTo(false)));
             emulator.completeAll(attempt);
 
             List<ConsumerRecord<String, String>> records = eventsOf(consumer, project, "io.baton.digdag.attempt.succeeded");
@@ -216,7 +219,7 @@ class WatcherTest {
             assertThat(records.stream().filter(r -> data(r).has("task")).count())
                     .isEqualTo(emulator.tasks(attempt).size());
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().get("/q/health/ready").then()
-                    .statusCode(200).body(containsString("reachable")));
+                    .statusCode(200).body(DIGDAG_REACHABLE, equalTo(true)));
         }
     }
 }

@@ -104,24 +104,26 @@ class ServerWatcher {
     }
 
     /**
-     * Digdag said that something in this attempt ended: reads the attempt and its task list now and reports what
-     * ended since the last look, as a poll cycle would (same events, same ids, so the outbox keeps one of each), and
-     * commits it before returning. Memory is used only when this replica follows the server; otherwise every done
-     * task is reported and the outbox drops what was already there.
+     * Digdag said that something in this attempt ended: reads the attempt and its task list now and commits every
+     * completion found there (its done tasks, and its own end if it ended) before returning, with the same event ids
+     * as a poll cycle, so the outbox keeps one of each. It takes neither the watcher's lock nor its memory, so a
+     * notification never waits for a poll cycle (which holds the lock through its Digdag reads): the watcher's next
+     * look at the attempt reports these completions again, and the outbox drops them.
      *
-     * @return the completions reported, before the outbox drops those it already holds
+     * @return the completions found, before the outbox drops those it already holds
      * @throws DigdagNotFoundException if the server has no such attempt
      */
-    synchronized int notified(String attemptId) {
-        try {
-            Cycle cycle = new Cycle(Instant.now());
-            cycle.notified(client.attempt(attemptId));
-            persist(cycle);
-            return cycle.completions.size();
-        } catch (RuntimeException e) {
-            forget();
-            throw e;
+    int notified(String attemptId) {
+        Attempt attempt = client.attempt(attemptId);
+        List<Task> tasks = client.tasks(attemptId);
+        Instant now = Instant.now();
+        List<DigdagCompletion> completions = new ArrayList<>();
+        diff.compare(new FollowedAttempt(attempt, now), tasks, now, completions);
+        if (attempt.done()) {
+            completions.add(diff.ended(attempt));
         }
+        store.publish(completions, sink);
+        return completions.size();
     }
 
     private void load() {
@@ -146,18 +148,6 @@ class ServerWatcher {
         Cycle(Instant now) {
             this.now = now;
             this.cutoff = now.minus(config.lookBack());
-        }
-
-        void notified(Attempt attempt) {
-            FollowedAttempt f = followed.get(id(attempt));
-            if (attempt.done()) {
-                finish(attempt, f, true);
-                return;
-            }
-            FollowedAttempt target = f != null ? f : new FollowedAttempt(attempt, now);
-            target.attempt = attempt;
-            target.lastTaskRead = now;
-            compareTasks(target, client.tasks(attempt.id()));
         }
 
         void run() {
@@ -204,7 +194,7 @@ class ServerWatcher {
                     } else if (f == null) {
                         FollowedAttempt started = new FollowedAttempt(attempt, now);
                         started.lastStatusRead = now;
-                        // A notifying workflow's tasks are read at the idle pace only, from its start on.
+                        // A notifying workflow's tasks are read at the safety net's pace only, from its start on.
                         started.lastTaskRead = notifies(started) ? now : null;
                         started.dirty = true;
                         followed.put(id, started);
@@ -310,13 +300,9 @@ class ServerWatcher {
 
         /** Reports the final task transitions (when tasks are wanted) and then the attempt's own. */
         private void finish(Attempt attempt, FollowedAttempt f) {
-            finish(attempt, f, false);
-        }
-
-        private void finish(Attempt attempt, FollowedAttempt f, boolean readTasks) {
             FollowedAttempt target = f != null ? f : new FollowedAttempt(attempt, now);
             target.attempt = attempt;
-            if (readTasks || wantsTasks(target)) {
+            if (wantsTasks(target)) {
                 compareTasks(target, client.tasks(attempt.id()));
             }
             completions.add(diff.ended(attempt));
@@ -330,13 +316,20 @@ class ServerWatcher {
         }
 
         private boolean due(Instant last, Duration pace) {
-            // A tenth of the pace as slack, so scheduling jitter does not skip a whole interval.
-            return last == null || !last.plus(pace.minus(pace.dividedBy(10))).isAfter(now);
+            // A tenth of the pace, at most one poll interval, as slack, so scheduling jitter does not skip a whole
+            // interval.
+            Duration slack = pace.dividedBy(10);
+            if (slack.compareTo(config.interval()) > 0) {
+                slack = config.interval();
+            }
+            return last == null || !last.plus(pace.minus(slack)).isAfter(now);
         }
 
         private Duration paceOf(FollowedAttempt f) {
-            return notifies(f) || f.lastChange.plus(config.idleAfter()).isBefore(now) ? config.idleInterval()
-                    : config.interval();
+            if (notifies(f)) {
+                return config.push().safetyNetInterval();
+            }
+            return f.lastChange.plus(config.idleAfter()).isBefore(now) ? config.idleInterval() : config.interval();
         }
     }
 

@@ -64,10 +64,18 @@ public interface WatchConfig {
     /** Workflows that notify Baton themselves ({@code POST /api/v1/digdag/{server}/notifications}). */
     interface Push {
         /**
-         * {@code project/workflow} names (on every server) whose task lists are read only at the idle pace, as a
-         * safety net for a lost notification.
+         * {@code project/workflow} names (on every server) whose task lists are read only every
+         * {@link #safetyNetInterval()} and when the attempt ends, as a safety net for a lost notification.
          */
         Optional<Set<String>> workflows();
+
+        /**
+         * How often the task list of a running attempt of a notifying workflow is read. Long by default: a
+         * notification is lost in the main only when Baton cannot be reached, and then the notifier task fails and
+         * ends the attempt, whose task list is read at once; the pace covers a notifier that fails without ending it.
+         */
+        @WithDefault("10m")
+        Duration safetyNetInterval();
     }
 
     enum TaskFetch { all, referenced, none }

@@ -54,6 +54,11 @@ final class WatchStore {
         return new Position(highWater, highWaterAt, followed);
     }
 
+    /** Commits completions that moved no watch state (a notification's). */
+    void publish(List<DigdagCompletion> completions, ServerWatcher.CompletionSink sink) {
+        QuarkusTransaction.requiringNew().run(() -> completions.forEach(sink::publish));
+    }
+
     /** Commits a cycle: its completions go to {@code sink} in the same transaction as the state they moved. */
     void commit(Changes changes, ServerWatcher.CompletionSink sink, Predicate<FollowedAttempt> wantsTasks) {
         QuarkusTransaction.requiringNew().run(() -> {

@@ -2,6 +2,7 @@ package io.baton.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agroal.api.AgroalDataSource;
+import io.baton.digdag.client.Attempt;
 import io.baton.digdag.client.DigdagClients;
 import io.baton.emulator.DigdagEmulator;
 import io.baton.emulator.EmulatedProject;
@@ -133,20 +134,22 @@ abstract class BenchBase {
      * its own downstream workflow; the upstreams all start at once and their tasks end 1 to 10 s later, evenly spread.
      */
     Latencies triggerLatency(String project, int triggers) {
-        return triggerLatency(project, triggers, STAGES);
+        return triggerLatency(project, triggers, Duration.ZERO, STAGES);
     }
 
     /**
      * The same, each upstream's {@code work} followed by {@code after} (a notifying {@code http>} task with
-     * {@link #PUSH_STAGES}).
+     * {@link #PUSH_STAGES}), and upstream <i>i</i>'s {@code work} taking {@code i × spacing} longer: with a spacing
+     * the ends come at about one per spacing instead of all within 9 s.
      */
-    Latencies triggerLatency(String project, int triggers, String[] stages, TaskSpec... after) {
+    Latencies triggerLatency(String project, int triggers, Duration spacing, String[] stages, TaskSpec... after) {
         // A fresh Baton begins watching at its first poll: what ends before that is not reported (no back-fill).
         await().atMost(Duration.ofSeconds(30)).until(() -> meters.snapshot().cycles() >= 1);
         EmulatedProject definitions = watched.project(project);
         List<Map<String, Object>> bodies = new ArrayList<>();
         for (int i = 0; i < triggers; i++) {
-            definitions.workflow("up-" + i, sequence(Stream.concat(Stream.of(task("work")), Stream.of(after))
+            TaskSpec work = task("work").withDuration(Duration.ofSeconds(1).plus(spacing.multipliedBy(i)));
+            definitions.workflow("up-" + i, sequence(Stream.concat(Stream.of(work), Stream.of(after))
                     .toArray(TaskSpec[]::new)));
             definitions.workflow("down-" + i, sequence(task("report")));
             bodies.add(BenchRules.rule(project + "-" + i, project, "down-" + i,
@@ -159,6 +162,14 @@ abstract class BenchBase {
         }
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
                 .until(() -> startedRuns(project).size() == triggers);
+        if (after.length > 0) {
+            // The notifying path is measured only if Baton took every notification: a refused one fails the upstream
+            // attempt, whose end the poll cycle finds.
+            await().atMost(Duration.ofMinutes(1)).until(() -> upstreamByRule.values().stream()
+                    .allMatch(attempt -> watched.attempt(attempt).done()));
+            assertThat(upstreamByRule.values()).allSatisfy(attempt ->
+                    assertThat(watched.attempt(attempt).status()).isEqualTo(Attempt.SUCCESS));
+        }
         return latencies(startedRuns(project), run -> upstreamByRule.get(run.ruleName),
                 run -> "+up-" + run.ruleName.substring(project.length() + 1) + "+work", false, 1, stages);
     }

@@ -7,10 +7,12 @@ import io.baton.digdag.client.DigdagEndpoint;
 import io.baton.emulator.DigFiles;
 import io.baton.emulator.TaskSpec;
 import io.baton.security.Caller;
+import io.baton.watch.WatchConfig;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -39,21 +41,27 @@ import static org.awaitility.Awaitility.await;
 class PushModeBenchmarkTest extends BenchBase {
 
     private static final int TRIGGERS = 200;
+    /** The paced run: one upstream task ends about every half second (a burst ends 200 within about 9 s). */
+    private static final Duration PACE = Duration.ofMillis(500);
     private static final int WARM_UP = 20;
     private static final int WORKFLOWS = 100;
     private static final int RULES = 1_000;
-    /** Two idle intervals (10 s): the safety net's task-list reads fall evenly into the window. */
+    /** Two idle intervals (10 s), over which polled modes' requests are steady. */
     private static final Duration WINDOW = Duration.ofSeconds(20);
 
     /** The workflows that notify ({@code baton.watch.push.workflows}): the latency runs' upstreams and {@code pload}. */
     static final String NOTIFYING = Stream.of(
                     IntStream.range(0, WARM_UP).mapToObj(i -> "warm-push/up-" + i),
                     IntStream.range(0, TRIGGERS).mapToObj(i -> "lat-push/up-" + i),
+                    IntStream.range(0, TRIGGERS).mapToObj(i -> "paced-push/up-" + i),
                     IntStream.range(0, WORKFLOWS).mapToObj(k -> "pload/wf-" + k))
             .flatMap(s -> s).collect(Collectors.joining(","));
 
     @TestHTTPResource("/api/v1/digdag/main/notifications")
     URL notifications;
+
+    @Inject
+    WatchConfig watchConfig;
 
     /** The snippet's {@code +notify_baton} (src/test/resources/push-mode/etl.dig), sent to this Baton. */
     private TaskSpec notifyBaton() {
@@ -70,16 +78,21 @@ class PushModeBenchmarkTest extends BenchBase {
     @Test
     @Order(1)
     void triggerLatencyFromTheNotification() {
+        // Each project's secret is set after the drain before it, which forgets projects with their secrets.
         notifierSecret("warm-push");
+        triggerLatency("warm-push", WARM_UP, Duration.ZERO, PUSH_STAGES, notifyBaton());
+        drain();
         notifierSecret("lat-push");
-        triggerLatency("warm-push", WARM_UP, PUSH_STAGES, notifyBaton());
+        Latencies burst = triggerLatency("lat-push", TRIGGERS, Duration.ZERO, PUSH_STAGES, notifyBaton());
         drain();
-        Latencies latencies = triggerLatency("lat-push", TRIGGERS, PUSH_STAGES, notifyBaton());
+        notifierSecret("paced-push");
+        Latencies paced = triggerLatency("paced-push", TRIGGERS, PACE, PUSH_STAGES, notifyBaton());
         drain();
-        boolean met = latencies.percentile(99).compareTo(Duration.ofMillis(100)) <= 0;
-        BenchReport.publish("9a-push-latency",
-                List.of(new BenchReport.Row("9a. Trigger latency in push mode (notification → downstream attempt)",
-                        latencies.summary(), "p99 ≤ 100 ms", met)),
+        BenchReport.publish("9a-push-latency", List.of(
+                        new BenchReport.Row("9a. Trigger latency in push mode (notification → downstream attempt), "
+                                + "about 2 ends a second", paced.summary(), "p99 ≤ 100 ms", withinTarget(paced)),
+                        new BenchReport.Row("9a. The same, a burst of 200 ends within 9 s", burst.summary(),
+                                "p99 ≤ 100 ms", withinTarget(burst))),
                 """
                 #### 9a. Trigger latency in push mode
 
@@ -87,13 +100,21 @@ class PushModeBenchmarkTest extends BenchBase {
                 README's `+notify_baton` (`http>` POST to `/api/v1/digdag/main/notifications`, the notifier token as
                 the project secret `http.authorization`), which the emulator sends the instant `+work` ends. Rules
                 wait for `+work`; the workflows are in `baton.watch.push.workflows`, so their task lists are polled
-                only at the idle pace (10 s). Latency: from the end of `+work` (the notification's departure; it
-                reaches Baton over the loopback) to the creation of the downstream attempt, both on the emulator's
-                exact clock. A warm-up round of 20 triggers is not counted.
+                only at the safety net's pace (10 min). Latency: from the end of `+work` (the notification's
+                departure; it reaches Baton over the loopback) to the creation of the downstream attempt, both on the
+                emulator's exact clock. A warm-up round of 20 triggers is not counted. Run twice: as benchmark 1
+                (every `+work` takes 1 s plus up to 9 s at random, so the 200 ends come within about 9 s, some
+                22 a second), and paced (upstream *i*'s `+work` takes *i* × 0.5 s longer: about 2 ends a second).
 
-                | Mode | Triggers | p50 | p95 | p99 | max |
+                | Upstream ends | Triggers | p50 | p95 | p99 | max |
                 |---|---|---|---|---|---|
-                """ + latencies.tableRow("push") + "\nWhere the time goes:\n\n" + latencies.stageTable());
+                """ + paced.tableRow("about 2 a second") + burst.tableRow("a burst, about 22 a second")
+                + "\nWhere the time goes, about 2 a second:\n\n" + paced.stageTable()
+                + "\nWhere the time goes, a burst:\n\n" + burst.stageTable());
+    }
+
+    private static boolean withinTarget(Latencies latencies) {
+        return latencies.percentile(99).compareTo(Duration.ofMillis(100)) <= 0;
     }
 
     @Test
@@ -115,7 +136,8 @@ class PushModeBenchmarkTest extends BenchBase {
                             mode.onTasks ? "+wf-" + i % WORKFLOWS + "+t" + i / WORKFLOWS % 10 : null)))).toList());
             // A whole idle interval first: task lists wanted or no longer wanted settle into their pace.
             hold(Duration.ofSeconds(11));
-            windows.add(window());
+            // The safety net reads each notifying attempt once per its interval: push mode is counted over one.
+            windows.add(window(mode == Mode.PUSH ? watchConfig.push().safetyNetInterval() : WINDOW));
         }
         Window onAttempts = windows.get(Mode.ATTEMPTS.ordinal());
         for (Mode mode : Mode.values()) {
@@ -136,17 +158,20 @@ class PushModeBenchmarkTest extends BenchBase {
                 200 attempts run throughout (ten one-hour tasks each): 100 of `load/wf-k`, polled, and 100 of
                 `pload/wf-k`, listed in `baton.watch.push.workflows`. 1,000 rules (rule *i* on workflow *i* mod 100)
                 wait in turn for the attempts of `load` (the baseline), for a task of `load` (poll mode), and for a
-                task of `pload` (push mode). Requests are counted by the emulator over %d s after an idle interval
-                to settle, default 1 s interval and 10 s idle interval. No task ends in the window, so no
-                notification arrives: what is left is what push mode costs while waiting. Each notification adds
-                two requests (the attempt and its task list).
+                task of `pload` (push mode). Requests are counted by the emulator after an idle interval to settle,
+                with the default 1 s interval, 10 s idle interval and 10 min safety net: over %d s in the polled
+                modes and over one safety-net interval (%d s) in push mode, so that each notifying attempt's
+                safety-net read is counted once. No task ends in the window, so no notification arrives: what is left
+                is what push mode costs while waiting. Each notification adds two requests (the attempt and its task
+                list).
 
-                """.formatted(WINDOW.toSeconds()) + table + """
+                """.formatted(WINDOW.toSeconds(), watchConfig.push().safetyNetInterval().toSeconds()) + table + """
 
                 Attempt status comes from one list page per 100 attempts each cycle in every mode. Polled task rules
                 add one task-list read per running attempt each cycle; in push mode the safety net reads each
-                notifying attempt's task list once per idle interval, so its cost is (running notifying attempts ÷
-                idle interval) requests per second on top of the pages, whatever the number of rules.
+                notifying attempt's task list once per `safety-net-interval`, so its cost is (running notifying
+                attempts ÷ safety-net interval) requests per second on top of the pages, whatever the number of
+                rules.
                 """);
     }
 
@@ -181,11 +206,11 @@ class PushModeBenchmarkTest extends BenchBase {
         }
     }
 
-    private Window window() {
+    private Window window(Duration length) {
         long requests = requests(watched);
         long taskLists = taskListReads();
         Meters.Snapshot before = meters.snapshot();
-        hold(WINDOW);
+        hold(length);
         Meters.Snapshot after = meters.snapshot();
         return new Window((after.nanos() - before.nanos()) / 1e9, requests(watched) - requests,
                 taskListReads() - taskLists, after.cycles() - before.cycles());

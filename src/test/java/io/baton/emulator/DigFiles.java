@@ -10,7 +10,7 @@ import java.io.UncheckedIOException;
 /** .dig files of the test resources, read as JSON for {@link EmulatedProject#workflow(String, ObjectNode)}. */
 public final class DigFiles {
 
-    /** The README's push-mode snippet ("Push mode" in docs/push-mode.md): notifies after +load and in _error. */
+    /** The push-mode snippet of README.md and docs/push-mode.md: notifies after +load and in _error. */
     public static final String NOTIFYING_ETL = "push-mode/etl.dig";
 
     private static final YAMLMapper YAML = new YAMLMapper();
